@@ -1,0 +1,73 @@
+package dev.patchwave.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.patchwave.doc.Problem;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+
+/**
+ * An RFC 9457 problem document. {@code type} is stable and documented in docs/api.md; {@code
+ * errors} lists validation problems.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public record ProblemDetail(
+    String type, String title, int status, String detail, List<FieldError> errors) {
+
+  public static final String MEDIA_TYPE = "application/problem+json";
+  static final String BASE = "https://patchwave.dev/problems/";
+
+  public record FieldError(String path, int line, int column, String message) {
+    static FieldError of(Problem p) {
+      return new FieldError(p.path(), p.location().line(), p.location().column(), p.message());
+    }
+  }
+
+  public static Response response(Type type, String detail) {
+    return response(type, detail, List.of());
+  }
+
+  public static Response response(Type type, String detail, List<Problem> problems) {
+    ProblemDetail body =
+        new ProblemDetail(
+            BASE + type.slug,
+            type.title,
+            type.status,
+            detail,
+            problems.stream().map(FieldError::of).toList());
+    return Response.status(type.status).type(MEDIA_TYPE).entity(body).build();
+  }
+
+  /** The problem types the API returns. */
+  public enum Type {
+    INVALID_DOCUMENT("invalid-document", "The document is not valid", 422),
+    BAD_REQUEST("bad-request", "The request is malformed", 400),
+    UNAUTHORIZED("unauthorized", "Authentication required", 401),
+    FORBIDDEN("forbidden", "Not allowed for this identity", 403),
+    NOT_FOUND("not-found", "No such resource", 404),
+    METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405),
+    NOT_ACCEPTABLE("not-acceptable", "Cannot produce the requested media type", 406),
+    CONFLICT("conflict", "The request conflicts with the current state", 409),
+    PAYLOAD_TOO_LARGE("payload-too-large", "The request body is too large", 413),
+    UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
+    INTERNAL("internal", "Internal error", 500);
+
+    public final String slug;
+    public final String title;
+    public final int status;
+
+    Type(String slug, String title, int status) {
+      this.slug = slug;
+      this.title = title;
+      this.status = status;
+    }
+
+    static Type forStatus(int status) {
+      for (Type t : values()) {
+        if (t.status == status && t != INVALID_DOCUMENT) {
+          return t;
+        }
+      }
+      return status >= 500 ? INTERNAL : BAD_REQUEST;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.patchwave.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.patchwave.api.ProblemDetail.Type;
+import dev.patchwave.doc.DocumentException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error leaves the API as {@code application/problem+json}; never a stack trace. */
+public class ProblemMappers {
+
+  private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+  @ServerExceptionMapper
+  public Response invalidDocument(DocumentException e) {
+    return ProblemDetail.response(
+        Type.INVALID_DOCUMENT,
+        e.problems().size() == 1
+            ? "1 problem; see errors"
+            : e.problems().size() + " problems; see errors",
+        e.problems());
+  }
+
+  @ServerExceptionMapper
+  public Response badJson(JsonProcessingException e) {
+    return ProblemDetail.response(
+        Type.BAD_REQUEST,
+        "the JSON body cannot be read"
+            + (e.getLocation() == null
+                ? ""
+                : " (line "
+                    + e.getLocation().getLineNr()
+                    + ", column "
+                    + e.getLocation().getColumnNr()
+                    + ")"));
+  }
+
+  @ServerExceptionMapper
+  public Response webApplication(WebApplicationException e) {
+    int status = e.getResponse().getStatus();
+    Type type = ProblemDetail.Type.forStatus(status);
+    String detail = e.getMessage() == null || status >= 500 ? type.title : e.getMessage();
+    return ProblemDetail.response(type, detail);
+  }
+
+  @ServerExceptionMapper
+  public Response unexpected(Exception e) {
+    LOG.error("unexpected error while serving a request", e);
+    return ProblemDetail.response(Type.INTERNAL, "internal error; see the controller log");
+  }
+}

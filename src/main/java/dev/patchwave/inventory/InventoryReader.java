@@ -1,0 +1,259 @@
+package dev.patchwave.inventory;
+
+import static dev.patchwave.doc.Binder.child;
+import static dev.patchwave.doc.Binder.index;
+
+import dev.patchwave.doc.Binder;
+import dev.patchwave.doc.Binder.Fields;
+import dev.patchwave.doc.DocumentException;
+import dev.patchwave.doc.DocumentParser;
+import dev.patchwave.doc.Node;
+import dev.patchwave.inventory.Host.Fault;
+import dev.patchwave.inventory.Host.FaultEffect;
+import dev.patchwave.inventory.Host.PackageFamily;
+import dev.patchwave.inventory.Host.Simulation;
+import dev.patchwave.inventory.Host.Transport;
+import dev.patchwave.patch.PackageGrammar;
+import dev.patchwave.policy.Names;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Reads an inventory file ({@code apiVersion: patchwave.dev/v1, kind: Inventory}).
+ *
+ * <p>Contract: returns every host sorted by name, or throws a {@link DocumentException} listing
+ * every problem (path, line, column, what was expected). Unknown fields are problems. Pure.
+ */
+public final class InventoryReader {
+
+  public static final String KIND = "Inventory";
+
+  public static final Map<String, Set<String>> FIELDS =
+      Map.of(
+          "", Set.of("apiVersion", "kind", "hosts"),
+          "hosts[]",
+              Set.of(
+                  "name",
+                  "address",
+                  "port",
+                  "transport",
+                  "packageManager",
+                  "labels",
+                  "kubernetesNode",
+                  "simulation"),
+          "hosts[].simulation", Set.of("installed", "available", "faults"),
+          "hosts[].simulation.faults[]", Set.of("package", "version", "effect"));
+
+  /** An IPv4/IPv6 literal or a DNS name; nothing a command line could misread. */
+  private static final Pattern ADDRESS =
+      Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\\[?[0-9A-Fa-f:.]{2,45}]?");
+
+  private static final Pattern DEB_NAME = Pattern.compile("[a-z0-9][a-z0-9+.-]{1,127}");
+  private static final Pattern ANY_VERSION = Pattern.compile("[A-Za-z0-9.+~:_^-]{1,128}");
+  private static final int MAX_HOSTS = 200_000;
+  private static final Map<String, Transport> TRANSPORTS =
+      Binder.words(Transport.values(), t -> t.word);
+  private static final Map<String, PackageFamily> FAMILIES =
+      Binder.words(PackageFamily.values(), f -> f.word);
+  private static final Map<String, FaultEffect> EFFECTS =
+      Binder.words(FaultEffect.values(), e -> e.word);
+
+  private InventoryReader() {}
+
+  public static List<Host> read(String text) throws DocumentException {
+    Node root = DocumentParser.parse(text);
+    Binder b = new Binder();
+    List<Host> hosts = new Run(b).inventory(root);
+    b.throwIfProblems();
+    return hosts;
+  }
+
+  private record Run(Binder b) {
+
+    List<Host> inventory(Node root) {
+      Fields f = b.object(root, "", FIELDS.get(""));
+      if (f == null) {
+        return List.of();
+      }
+      String apiVersion = f.readRequired("apiVersion", b::string);
+      if (apiVersion != null && !apiVersion.equals("patchwave.dev/v1")) {
+        b.problem("apiVersion", f.get("apiVersion").location(), "expected 'patchwave.dev/v1'");
+      }
+      String kind = f.readRequired("kind", b::string);
+      if (kind != null && !kind.equals(KIND)) {
+        b.problem("kind", f.get("kind").location(), "expected '" + KIND + "'");
+      }
+      List<Node> items = f.readRequired("hosts", b::list);
+      if (items == null) {
+        return List.of();
+      }
+      if (items.size() > MAX_HOSTS) {
+        b.problem("hosts", f.get("hosts").location(), "at most " + MAX_HOSTS + " hosts per file");
+        return List.of();
+      }
+      Map<String, String> seen = new LinkedHashMap<>();
+      List<Host> hosts = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        String p = index("hosts", i);
+        Host h = host(items.get(i), p);
+        if (h == null) {
+          continue;
+        }
+        String first = seen.putIfAbsent(h.name(), p);
+        if (first != null) {
+          b.problem(
+              child(p, "name"),
+              items.get(i).location(),
+              "duplicate host name '" + h.name() + "' (first at " + first + ")");
+          continue;
+        }
+        hosts.add(h);
+      }
+      hosts.sort(Comparator.comparing(Host::name));
+      return hosts;
+    }
+
+    Host host(Node n, String path) {
+      Fields f = b.object(n, path, FIELDS.get("hosts[]"));
+      if (f == null) {
+        return null;
+      }
+      String name =
+          f.readRequired("name", (v, p) -> b.matching(v, p, Names.HOST_NAME, Names.HOST_NAME_WHAT));
+      Transport transport =
+          f.read("transport", Transport.SSH, (v, p) -> b.choice(v, p, TRANSPORTS));
+      String address =
+          f.read("address", null, (v, p) -> b.matching(v, p, ADDRESS, "an IP address or DNS name"));
+      if (transport == Transport.SSH && address == null && !f.has("address")) {
+        b.problem(
+            child(path, "address"),
+            f.location(),
+            "required field 'address' is missing (ssh hosts need one)");
+      }
+      int port = f.read("port", 22, (v, p) -> b.integer(v, p, 1, 65_535));
+      PackageFamily pm =
+          f.read("packageManager", PackageFamily.APT, (v, p) -> b.choice(v, p, FAMILIES));
+      Map<String, String> labels =
+          f.read(
+              "labels",
+              Map.of(),
+              (v, p) ->
+                  b.stringMap(
+                      v,
+                      p,
+                      Names.LABEL_KEY,
+                      Names.LABEL_KEY_WHAT,
+                      Names.LABEL_VALUE,
+                      Names.LABEL_VALUE_WHAT));
+      Optional<String> node =
+          Optional.ofNullable(
+              f.read(
+                  "kubernetesNode",
+                  null,
+                  (v, p) -> b.matching(v, p, Names.HOST_NAME, Names.HOST_NAME_WHAT)));
+      Simulation sim = f.read("simulation", null, this::simulation);
+      if (transport == Transport.SIMULATED && sim == null && !f.has("simulation")) {
+        sim = new Simulation(Map.of(), Map.of(), List.of());
+      }
+      if (transport == Transport.SSH && f.has("simulation")) {
+        b.problem(
+            child(path, "simulation"),
+            f.get("simulation").location(),
+            "simulation is only allowed with transport: simulated");
+      }
+      if (name == null) {
+        return null;
+      }
+      return new Host(
+          name,
+          address == null ? name : address,
+          port,
+          transport,
+          pm,
+          new TreeMap<>(labels),
+          node,
+          Optional.ofNullable(sim));
+    }
+
+    Simulation simulation(Node n, String path) {
+      Fields f = b.object(n, path, FIELDS.get("hosts[].simulation"));
+      if (f == null) {
+        return null;
+      }
+      Map<String, String> installed = f.read("installed", Map.of(), this::packages);
+      Map<String, String> available = f.read("available", Map.of(), this::packages);
+      List<Fault> faults = f.read("faults", List.of(), this::faults);
+      return new Simulation(installed, available, faults);
+    }
+
+    Map<String, String> packages(Node n, String path) {
+      Map<String, String> m =
+          b.stringMap(
+              n,
+              path,
+              DEB_NAME,
+              PackageGrammar.DEBIAN_NAME_WHAT,
+              ANY_VERSION,
+              PackageGrammar.DEBIAN_VERSION_WHAT);
+      if (m == null) {
+        return null;
+      }
+      m.forEach(
+          (pkg, version) -> {
+            if (!PackageGrammar.isDebianVersion(version)) {
+              b.problem(
+                  child(path, pkg),
+                  n.location(),
+                  "'"
+                      + Binder.abbreviate(version)
+                      + "' is not "
+                      + PackageGrammar.DEBIAN_VERSION_WHAT);
+            }
+          });
+      return m;
+    }
+
+    List<Fault> faults(Node n, String path) {
+      List<Node> items = b.list(n, path);
+      if (items == null) {
+        return null;
+      }
+      List<Fault> out = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        String p = index(path, i);
+        Fields f = b.object(items.get(i), p, FIELDS.get("hosts[].simulation.faults[]"));
+        if (f == null) {
+          continue;
+        }
+        String pkg =
+            f.readRequired(
+                "package", (v, q) -> b.matching(v, q, DEB_NAME, PackageGrammar.DEBIAN_NAME_WHAT));
+        String version = f.readRequired("version", (v, q) -> version(v, q));
+        FaultEffect effect = f.readRequired("effect", (v, q) -> b.choice(v, q, EFFECTS));
+        if (pkg != null && version != null && effect != null) {
+          out.add(new Fault(pkg, version, effect));
+        }
+      }
+      return out;
+    }
+
+    String version(Node n, String path) {
+      String v = b.string(n, path);
+      if (v != null && !PackageGrammar.isDebianVersion(v)) {
+        b.problem(
+            path,
+            n.location(),
+            "'" + Binder.abbreviate(v) + "' is not " + PackageGrammar.DEBIAN_VERSION_WHAT);
+        return null;
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,521 @@
+package dev.patchwave.plan;
+
+import dev.patchwave.inventory.Host;
+import dev.patchwave.plan.Placement.Reason;
+import dev.patchwave.plan.PlannedWave.Adjustment;
+import dev.patchwave.policy.RolloutPolicy;
+import dev.patchwave.policy.RolloutPolicy.Wave;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Turns a policy and an inventory into a {@link Plan}.
+ *
+ * <p>The algorithm:
+ *
+ * <ol>
+ *   <li>Select the hosts the policy's selector matches, sorted by name. Each distinct value of each
+ *       {@code groupBy} key is a redundancy group.
+ *   <li>Order the hosts so that every group is spread evenly along the order: a host's position is
+ *       (its rank in its smallest group + ½) / that group's size; ties by name.
+ *   <li>For the first wave, pick canary hosts greedily until every value of every {@code coverBy}
+ *       key is covered, taking at most one host of any group.
+ *   <li>Fill each wave to its requested size (a count, or a cumulative percentage rounded up, at
+ *       least one host while hosts remain), walking the order and skipping a host when one of its
+ *       groups already has its share of the wave: {@code max(1, ceil(|g| * size / N))}. If the wave
+ *       ends up smaller, the shares shrink with it, so hosts over the smaller share are taken back
+ *       out (newest first) until the wave is consistent.
+ *   <li>Hosts still left after the last policy wave go into added waves, built the same way.
+ *   <li>Split each wave into batches, first fit in wave order, so that no batch holds more than
+ *       {@code maxUnavailablePerGroup} hosts of a group nor more than {@code maxUnavailable} hosts.
+ * </ol>
+ *
+ * <p>Pure and deterministic: no clock, no randomness, no hash-order iteration in what it returns.
+ * Time is an argument, used only to report when the policy's schedule first allows work.
+ */
+public final class WavePlanner {
+
+  private WavePlanner() {}
+
+  public static Plan plan(RolloutPolicy policy, Collection<Host> inventory, Instant now) {
+    return new Run(policy, inventory, now).plan();
+  }
+
+  private static final class Run {
+    private final RolloutPolicy policy;
+    private final Instant now;
+    private final Host[] hosts;
+    private final int n;
+    private final String[] groupNames;
+    private final int[] groupSize;
+    private final int[][] hostGroups;
+    private final int[] order;
+    private final boolean[] assigned;
+
+    /** For a host skipped for spread: the wave and group that pushed it back, else -1. */
+    private final int[] deferredWave;
+
+    private final int[] deferredGroup;
+    private final int[] deferredCount;
+    private final List<String> notes = new ArrayList<>();
+    private final List<String> waveNames = new ArrayList<>();
+
+    Run(RolloutPolicy policy, Collection<Host> inventory, Instant now) {
+      this.policy = policy;
+      this.now = now;
+      this.hosts =
+          inventory.stream()
+              .filter(h -> policy.spec().selector().matches(h.labels()))
+              .sorted(Comparator.comparing(Host::name))
+              .toArray(Host[]::new);
+      this.n = hosts.length;
+      for (int i = 1; i < n; i++) {
+        if (hosts[i].name().equals(hosts[i - 1].name())) {
+          throw new IllegalArgumentException("host names must be unique: " + hosts[i].name());
+        }
+      }
+      List<String> groupBy = policy.spec().disruption().groupBy();
+      TreeMap<String, Integer> ids = new TreeMap<>();
+      String[][] names = new String[n][];
+      for (int i = 0; i < n; i++) {
+        names[i] = hosts[i].groups(groupBy).toArray(String[]::new);
+        for (String g : names[i]) {
+          ids.putIfAbsent(g, 0);
+        }
+      }
+      groupNames = ids.keySet().toArray(String[]::new);
+      for (int i = 0; i < groupNames.length; i++) {
+        ids.put(groupNames[i], i);
+      }
+      groupSize = new int[groupNames.length];
+      hostGroups = new int[n][];
+      for (int i = 0; i < n; i++) {
+        hostGroups[i] = new int[names[i].length];
+        for (int j = 0; j < names[i].length; j++) {
+          hostGroups[i][j] = ids.get(names[i][j]);
+          groupSize[hostGroups[i][j]]++;
+        }
+      }
+      order = spreadOrder();
+      assigned = new boolean[n];
+      deferredWave = new int[n];
+      deferredGroup = new int[n];
+      deferredCount = new int[n];
+      Arrays.fill(deferredWave, -1);
+    }
+
+    /** Step 2: each group's hosts evenly along the order. */
+    private int[] spreadOrder() {
+      int ungroupedTotal = 0;
+      for (int i = 0; i < n; i++) {
+        if (hostGroups[i].length == 0) {
+          ungroupedTotal++;
+        }
+      }
+      double[] position = new double[n];
+      // hosts are in name order, so seen[g] before host i counts the hosts of g ahead of it
+      int[] seen = new int[groupNames.length];
+      int ungroupedSeen = 0;
+      for (int i = 0; i < n; i++) {
+        int smallest = smallestGroup(i);
+        position[i] =
+            smallest < 0
+                ? (ungroupedSeen++ + 0.5) / ungroupedTotal
+                : (seen[smallest] + 0.5) / groupSize[smallest];
+        for (int g : hostGroups[i]) {
+          seen[g]++;
+        }
+      }
+      Integer[] idx = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        idx[i] = i;
+      }
+      Arrays.sort(
+          idx,
+          (a, b) -> {
+            int c = Double.compare(position[a], position[b]);
+            return c != 0 ? c : Integer.compare(a, b);
+          });
+      int[] out = new int[n];
+      for (int i = 0; i < n; i++) {
+        out[i] = idx[i];
+      }
+      return out;
+    }
+
+    private int smallestGroup(int i) {
+      int smallest = -1;
+      for (int g : hostGroups[i]) {
+        if (smallest < 0
+            || groupSize[g] < groupSize[smallest]
+            || (groupSize[g] == groupSize[smallest] && g < smallest)) {
+          smallest = g;
+        }
+      }
+      return smallest;
+    }
+
+    Plan plan() {
+      List<Wave> policyWaves = policy.spec().waves();
+      List<PlannedWave> waves = new ArrayList<>();
+      int done = 0;
+      if (n == 0) {
+        notes.add("no host matches the policy's selector");
+      }
+      for (int w = 0; w < policyWaves.size(); w++) {
+        Wave wave = policyWaves.get(w);
+        int target =
+            wave.size().percent() ? wave.size().ofTotalRoundedUp(n) : done + wave.size().value();
+        int requested = done >= n ? 0 : Math.min(n, Math.max(target, done + 1)) - done;
+        PlannedWave pw = fill(waves.size(), w, wave, requested, w == 0, false);
+        done += pw.hostCount();
+        waves.add(pw);
+      }
+      Wave last = policyWaves.get(policyWaves.size() - 1);
+      while (done < n) {
+        PlannedWave pw = fill(waves.size(), policyWaves.size() - 1, last, n - done, false, true);
+        done += pw.hostCount();
+        waves.add(pw);
+      }
+      return new Plan(
+          policy.name(),
+          now,
+          policy.spec().schedule().nextAllowed(now),
+          n,
+          policy.spec().disruption().groupBy(),
+          waves,
+          notes);
+    }
+
+    /** Steps 3 to 6 for one wave. */
+    private PlannedWave fill(
+        int index, int policyWave, Wave wave, int requested, boolean canary, boolean added) {
+      String name =
+          added
+              ? wave.name() + "-extra-" + (index - policy.spec().waves().size() + 1)
+              : wave.name();
+      List<String> waveNotes = new ArrayList<>();
+      waveNames.add(name);
+      if (requested == 0) {
+        return new PlannedWave(
+            index,
+            name,
+            policyWave,
+            wave.size().toString(),
+            0,
+            wave.soak(),
+            wave.approval() == RolloutPolicy.Approval.MANUAL,
+            added,
+            n == 0 ? Adjustment.NONE : Adjustment.NO_HOSTS_LEFT,
+            List.of(),
+            List.of());
+      }
+      int[] count = new int[groupNames.length];
+      List<Integer> members = new ArrayList<>();
+      Map<Integer, String> coverage = new HashMap<>();
+      if (canary) {
+        pickCanaries(members, count, coverage);
+      }
+      int pinned = members.size();
+      int want = Math.max(requested, pinned);
+      if (pinned > requested) {
+        waveNotes.add(
+            "enlarged from "
+                + requested
+                + " to "
+                + pinned
+                + " hosts so that the canary covers every value of "
+                + String.join(", ", policy.spec().canary().coverBy()));
+      }
+      for (int i : order) {
+        if (members.size() >= want) {
+          break;
+        }
+        if (assigned[i] || coverage.containsKey(i)) {
+          continue;
+        }
+        int blocking = blockingGroup(i, count, want);
+        if (blocking < 0) {
+          members.add(i);
+          for (int g : hostGroups[i]) {
+            count[g]++;
+          }
+        } else if (deferredWave[i] < 0 || deferredWave[i] < index) {
+          deferredWave[i] = index;
+          deferredGroup[i] = blocking;
+          deferredCount[i] = count[blocking];
+        }
+      }
+      // Step 4, second half: shares follow the wave's real size.
+      boolean removed = true;
+      while (removed) {
+        removed = false;
+        int size = members.size();
+        for (int k = members.size() - 1; k >= pinned; k--) {
+          int i = members.get(k);
+          int over = -1;
+          for (int g : hostGroups[i]) {
+            if (count[g] > share(g, size)) {
+              over = g;
+              break;
+            }
+          }
+          if (over >= 0) {
+            members.remove(k);
+            for (int g : hostGroups[i]) {
+              count[g]--;
+            }
+            deferredWave[i] = index;
+            deferredGroup[i] = over;
+            deferredCount[i] = count[over];
+            removed = true;
+          }
+        }
+      }
+      Adjustment adjustment = Adjustment.NONE;
+      if (members.size() < requested) {
+        adjustment = Adjustment.REDUCED_FOR_SPREAD;
+        waveNotes.add(
+            "reduced from "
+                + requested
+                + " to "
+                + members.size()
+                + " hosts so that no redundancy group has more than its share of this wave");
+      } else if (members.size() > requested) {
+        adjustment = Adjustment.ENLARGED_FOR_COVERAGE;
+      }
+      if (added) {
+        waveNotes.add(
+            "added after the last policy wave: its hosts could not fit earlier without putting"
+                + " more than a group's share into one wave");
+      }
+      List<Placement> placements = new ArrayList<>(members.size());
+      for (int k = 0; k < members.size(); k++) {
+        int i = members.get(k);
+        assigned[i] = true;
+        placements.add(
+            placement(i, index, canary && k < pinned, coverage.get(i), added, members.size()));
+      }
+      return new PlannedWave(
+          index,
+          name,
+          policyWave,
+          wave.size().toString(),
+          requested,
+          wave.soak(),
+          wave.approval() == RolloutPolicy.Approval.MANUAL,
+          added,
+          adjustment,
+          batches(placements, members),
+          waveNotes);
+    }
+
+    /** max(1, ceil(|g| * size / n)): the most hosts of group g a wave of {@code size} may hold. */
+    private int share(int g, int size) {
+      return (int) Math.max(1, ((long) groupSize[g] * size + n - 1) / n);
+    }
+
+    private int blockingGroup(int i, int[] count, int size) {
+      for (int g : hostGroups[i]) {
+        if (count[g] >= share(g, size)) {
+          return g;
+        }
+      }
+      return -1;
+    }
+
+    /** Step 3: greedy cover of every coverBy value, at most one host per group. */
+    private void pickCanaries(List<Integer> members, int[] count, Map<Integer, String> coverage) {
+      List<String> coverBy = policy.spec().canary().coverBy();
+      if (coverBy.isEmpty() || n == 0) {
+        return;
+      }
+      TreeSet<String> uncovered = new TreeSet<>();
+      String[][] pairs = new String[n][];
+      for (int i = 0; i < n; i++) {
+        Host h = hosts[i];
+        pairs[i] =
+            coverBy.stream()
+                .filter(h.labels()::containsKey)
+                .map(k -> k + "=" + h.labels().get(k))
+                .toArray(String[]::new);
+        uncovered.addAll(Arrays.asList(pairs[i]));
+      }
+      while (!uncovered.isEmpty()) {
+        int best = -1;
+        int bestGain = 0;
+        for (int i : order) {
+          if (coverage.containsKey(i) || blockingGroup(i, count, 1) >= 0) {
+            continue;
+          }
+          int gain = 0;
+          for (String p : pairs[i]) {
+            if (uncovered.contains(p)) {
+              gain++;
+            }
+          }
+          if (gain > bestGain) {
+            best = i;
+            bestGain = gain;
+          }
+        }
+        if (best < 0) {
+          break;
+        }
+        List<String> covered = new ArrayList<>();
+        for (String p : pairs[best]) {
+          if (uncovered.remove(p)) {
+            covered.add(p);
+          }
+        }
+        members.add(best);
+        coverage.put(best, "covers " + String.join(", ", covered));
+        for (int g : hostGroups[best]) {
+          count[g]++;
+        }
+      }
+      if (!uncovered.isEmpty()) {
+        notes.add(
+            "the canary does not cover "
+                + String.join(", ", uncovered)
+                + ": every host with that label shares a redundancy group with a host already in"
+                + " the canary, and a wave this small may hold one host of each group");
+      }
+    }
+
+    private Placement placement(
+        int i, int wave, boolean canary, String coverage, boolean added, int waveSize) {
+      List<String> groups = Arrays.stream(hostGroups[i]).mapToObj(g -> groupNames[g]).toList();
+      if (canary) {
+        return new Placement(hosts[i].name(), groups, Reason.CANARY_COVERAGE, coverage, "");
+      }
+      if (deferredWave[i] >= 0) {
+        int g = deferredGroup[i];
+        return new Placement(
+            hosts[i].name(),
+            groups,
+            Reason.DEFERRED,
+            groupNames[g]
+                + " already had "
+                + deferredCount[i]
+                + (deferredCount[i] == 1 ? " host" : " hosts")
+                + " in wave "
+                + waveNames.get(deferredWave[i])
+                + ", its share of that wave",
+            "");
+      }
+      return new Placement(
+          hosts[i].name(),
+          groups,
+          added ? Reason.ADDED_WAVE : Reason.IN_LINE,
+          "wave " + waveNames.get(wave) + " holds " + waveSize + " of " + n + " selected hosts",
+          "");
+    }
+
+    /** Step 6: first-fit batches within the disruption limits. */
+    private List<Batch> batches(List<Placement> placements, List<Integer> members) {
+      int perGroup = policy.spec().disruption().maxUnavailablePerGroup();
+      int perBatch = policy.spec().disruption().maxUnavailable().ofTotalRoundedDownAtLeastOne(n);
+      List<List<Placement>> batches = new ArrayList<>();
+      Map<Long, Integer> groupInBatch = new HashMap<>();
+      int[] firstFree = new int[groupNames.length];
+      int firstOpen = 0;
+      for (int k = 0; k < members.size(); k++) {
+        int i = members.get(k);
+        int b = firstOpen;
+        for (int g : hostGroups[i]) {
+          b = Math.max(b, firstFree[g]);
+        }
+        while (!fits(i, b, batches, groupInBatch, perGroup, perBatch)) {
+          b++;
+        }
+        while (batches.size() <= b) {
+          batches.add(new ArrayList<>());
+        }
+        Placement p = placements.get(k);
+        String why =
+            b == 0 ? "" : whyNotEarlier(i, b - 1, batches, groupInBatch, perGroup, perBatch);
+        batches.get(b).add(new Placement(p.host(), p.groups(), p.reason(), p.detail(), why));
+        for (int g : hostGroups[i]) {
+          groupInBatch.merge(key(g, b), 1, Integer::sum);
+          while (groupInBatch.getOrDefault(key(g, firstFree[g]), 0) >= perGroup) {
+            firstFree[g]++;
+          }
+        }
+        while (firstOpen < batches.size() && batches.get(firstOpen).size() >= perBatch) {
+          firstOpen++;
+        }
+      }
+      List<Batch> out = new ArrayList<>(batches.size());
+      for (int b = 0; b < batches.size(); b++) {
+        out.add(new Batch(b, batches.get(b)));
+      }
+      return out;
+    }
+
+    private boolean fits(
+        int i,
+        int b,
+        List<List<Placement>> batches,
+        Map<Long, Integer> groupInBatch,
+        int perGroup,
+        int perBatch) {
+      if (b < batches.size() && batches.get(b).size() >= perBatch) {
+        return false;
+      }
+      for (int g : hostGroups[i]) {
+        if (groupInBatch.getOrDefault(key(g, b), 0) >= perGroup) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private String whyNotEarlier(
+        int i,
+        int b,
+        List<List<Placement>> batches,
+        Map<Long, Integer> groupInBatch,
+        int perGroup,
+        int perBatch) {
+      for (int g : hostGroups[i]) {
+        if (groupInBatch.getOrDefault(key(g, b), 0) >= perGroup) {
+          return "batch "
+              + (b + 2)
+              + ": "
+              + groupNames[g]
+              + " already has "
+              + perGroup
+              + (perGroup == 1 ? " host" : " hosts")
+              + " in batch "
+              + (b + 1)
+              + " (maxUnavailablePerGroup "
+              + perGroup
+              + ")";
+        }
+      }
+      if (batches.get(b).size() >= perBatch) {
+        return "batch "
+            + (b + 2)
+            + ": batch "
+            + (b + 1)
+            + " is full (maxUnavailable "
+            + perBatch
+            + ")";
+      }
+      return "batch " + (b + 2);
+    }
+
+    private static long key(int group, int batch) {
+      return ((long) group << 32) | batch;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package dev.patchwave.policy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A validated rollout policy ({@code apiVersion: patchwave.dev/v1, kind: RolloutPolicy}). Only
+ * {@link PolicyReader} builds one from text; every instance has passed validation, and every
+ * optional field holds its documented default.
+ */
+public record RolloutPolicy(Metadata metadata, Spec spec) {
+
+  public static final String API_VERSION = "patchwave.dev/v1";
+  public static final String KIND = "RolloutPolicy";
+
+  public String name() {
+    return metadata.name();
+  }
+
+  public record Metadata(String name, Map<String, String> labels, Map<String, String> annotations) {
+    public Metadata {
+      labels = Map.copyOf(labels);
+      annotations = Map.copyOf(annotations);
+    }
+  }
+
+  public record Spec(
+      Selector selector,
+      Packages packages,
+      RebootMode reboot,
+      Disruption disruption,
+      Canary canary,
+      List<Wave> waves,
+      Health health,
+      Failure failure,
+      List<MaintenanceWindow> windows,
+      List<Blackout> blackouts,
+      Kubernetes kubernetes) {
+    public Spec {
+      waves = List.copyOf(waves);
+      windows = List.copyOf(windows);
+      blackouts = List.copyOf(blackouts);
+    }
+
+    /** When this policy allows hosts to be touched. */
+    public MaintenanceSchedule schedule() {
+      return new MaintenanceSchedule(windows, blackouts);
+    }
+  }
+
+  /** Which pending updates a rollout takes. */
+  public record Packages(PackageOrigin origin, List<String> include, List<String> exclude) {
+    public Packages {
+      include = List.copyOf(include);
+      exclude = List.copyOf(exclude);
+    }
+
+    public static final Packages DEFAULT =
+        new Packages(PackageOrigin.SECURITY, List.of("*"), List.of());
+
+    /** True if {@code packageName} is matched by an include glob and by no exclude glob. */
+    public boolean selects(String packageName) {
+      return include.stream().anyMatch(g -> Globs.matches(g, packageName))
+          && exclude.stream().noneMatch(g -> Globs.matches(g, packageName));
+    }
+  }
+
+  public enum PackageOrigin {
+    /** Only updates from the distribution's security pocket. */
+    SECURITY("security"),
+    /** Every pending update. */
+    ALL("all");
+
+    public final String word;
+
+    PackageOrigin(String word) {
+      this.word = word;
+    }
+  }
+
+  public enum RebootMode {
+    NEVER("never"),
+    /** Reboot when the package manager says one is required (new kernel, libc, systemd). */
+    IF_REQUIRED("ifRequired"),
+    ALWAYS("always");
+
+    public final String word;
+
+    RebootMode(String word) {
+      this.word = word;
+    }
+  }
+
+  /**
+   * How much may be down at once. {@code groupBy} names label keys; each distinct value of each key
+   * is one redundancy group.
+   */
+  public record Disruption(
+      List<String> groupBy, int maxUnavailablePerGroup, Amount maxUnavailable) {
+    public Disruption {
+      groupBy = List.copyOf(groupBy);
+    }
+
+    public static final Disruption DEFAULT = new Disruption(List.of(), 1, Amount.count(1));
+  }
+
+  /** The first wave holds at least one host of each value of each {@code coverBy} key. */
+  public record Canary(List<String> coverBy) {
+    public Canary {
+      coverBy = List.copyOf(coverBy);
+    }
+
+    public static final Canary DEFAULT = new Canary(List.of());
+  }
+
+  /**
+   * One step of a rollout. {@code size} is a host count for this wave, or a cumulative percentage
+   * of the selected hosts.
+   */
+  public record Wave(String name, Amount size, Duration soak, Approval approval) {}
+
+  public enum Approval {
+    /** The wave starts by itself once the previous one has soaked. */
+    AUTO("auto"),
+    /** The wave waits for an approver. */
+    MANUAL("manual");
+
+    public final String word;
+
+    Approval(String word) {
+      this.word = word;
+    }
+  }
+
+  public record Health(Duration interval, Duration timeout, List<CheckSpec> checks) {
+    public Health {
+      checks = List.copyOf(checks);
+    }
+  }
+
+  /** A health check as the policy states it. */
+  public sealed interface CheckSpec {
+    /** A stable name for events and metrics: given in the policy, or derived from the kind. */
+    String name();
+  }
+
+  public enum BuiltinCheck {
+    /** The host answers over its transport. */
+    REACHABLE("reachable"),
+    /** After a reboot, the boot id differs from the one before it. */
+    BOOT_ID_CHANGED("boot-id-changed"),
+    /** The running kernel is the one the patch set installed. */
+    EXPECTED_KERNEL("expected-kernel"),
+    /** {@code systemctl is-system-running} says running (not degraded). */
+    SYSTEM_RUNNING("system-running");
+
+    public final String word;
+
+    BuiltinCheck(String word) {
+      this.word = word;
+    }
+  }
+
+  public record Builtin(String name, BuiltinCheck check) implements CheckSpec {}
+
+  /** A command run on the host (an argv list, never a shell string). */
+  public record SshCheck(String name, List<String> command, int expectExit, Duration timeout)
+      implements CheckSpec {
+    public SshCheck {
+      command = List.copyOf(command);
+    }
+  }
+
+  /** An HTTP GET; {@code url} may hold {@code ${host.name}} and {@code ${host.address}}. */
+  public record HttpCheck(String name, String url, int expectStatus, Duration timeout)
+      implements CheckSpec {}
+
+  /**
+   * A PromQL query whose every sample must lie within [min, max]. No sample at all is INCONCLUSIVE,
+   * never a pass. {@code url} empty means the controller's configured Prometheus.
+   */
+  public record PrometheusCheck(
+      String name, String query, Optional<Double> min, Optional<Double> max, Optional<String> url)
+      implements CheckSpec {}
+
+  /** {@code maxFailedHosts} per wave; one more failure halts the rollout. */
+  public record Failure(int maxFailedHosts, boolean quarantine) {
+    public static final Failure DEFAULT = new Failure(0, true);
+  }
+
+  public record Kubernetes(boolean drain, Duration drainTimeout, boolean deleteEmptyDirData) {
+    public static final Kubernetes DEFAULT = new Kubernetes(false, Duration.ofMinutes(10), false);
+  }
+}
