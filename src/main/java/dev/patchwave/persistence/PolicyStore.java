@@ -95,8 +95,11 @@ public class PolicyStore {
     row.source = source;
     row.format = format.name().toLowerCase();
     row.origin = origin;
-    row.originFile = originFile;
-    row.originSha256 = originSha256;
+    if (origin == StoredPolicy.Origin.FILE) {
+      // An API edit keeps these: the file is imported again only once it changes.
+      row.originFile = originFile;
+      row.originSha256 = originSha256;
+    }
     row.revision++;
     row.updatedAt = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     row.updatedBy = updatedBy;

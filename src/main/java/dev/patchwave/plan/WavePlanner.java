@@ -59,6 +59,10 @@ public final class WavePlanner {
     private final int[][] hostGroups;
     private final int[] order;
     private final boolean[] assigned;
+    private final boolean[] inWave;
+
+    /** Hosts of each group placed in earlier waves. */
+    private final int[] taken;
 
     /** For a host skipped for spread: the wave and group that pushed it back, else -1. */
     private final int[] deferredWave;
@@ -106,6 +110,8 @@ public final class WavePlanner {
       }
       order = spreadOrder();
       assigned = new boolean[n];
+      inWave = new boolean[n];
+      taken = new int[groupNames.length];
       deferredWave = new int[n];
       deferredGroup = new int[n];
       deferredCount = new int[n];
@@ -175,13 +181,14 @@ public final class WavePlanner {
         int target =
             wave.size().percent() ? wave.size().ofTotalRoundedUp(n) : done + wave.size().value();
         int requested = done >= n ? 0 : Math.min(n, Math.max(target, done + 1)) - done;
-        PlannedWave pw = fill(waves.size(), w, wave, requested, w == 0, false);
+        PlannedWave pw = fill(waves.size(), w, wave, done, requested, w == 0, false);
         done += pw.hostCount();
         waves.add(pw);
       }
       Wave last = policyWaves.get(policyWaves.size() - 1);
       while (done < n) {
-        PlannedWave pw = fill(waves.size(), policyWaves.size() - 1, last, n - done, false, true);
+        PlannedWave pw =
+            fill(waves.size(), policyWaves.size() - 1, last, done, n - done, false, true);
         done += pw.hostCount();
         waves.add(pw);
       }
@@ -197,7 +204,13 @@ public final class WavePlanner {
 
     /** Steps 3 to 6 for one wave. */
     private PlannedWave fill(
-        int index, int policyWave, Wave wave, int requested, boolean canary, boolean added) {
+        int index,
+        int policyWave,
+        Wave wave,
+        int done,
+        int requested,
+        boolean canary,
+        boolean added) {
       String name =
           added
               ? wave.name() + "-extra-" + (index - policy.spec().waves().size() + 1)
@@ -219,12 +232,12 @@ public final class WavePlanner {
             List.of());
       }
       int[] count = new int[groupNames.length];
-      List<Integer> members = new ArrayList<>();
+      List<Integer> canaries = new ArrayList<>();
       Map<Integer, String> coverage = new HashMap<>();
       if (canary) {
-        pickCanaries(members, count, coverage);
+        pickCanaries(canaries, count, coverage);
       }
-      int pinned = members.size();
+      int pinned = canaries.size();
       int want = Math.max(requested, pinned);
       if (pinned > requested) {
         waveNotes.add(
@@ -235,51 +248,25 @@ public final class WavePlanner {
                 + " hosts so that the canary covers every value of "
                 + String.join(", ", policy.spec().canary().coverBy()));
       }
-      for (int i : order) {
-        if (members.size() >= want) {
-          break;
-        }
-        if (assigned[i] || coverage.containsKey(i)) {
-          continue;
-        }
-        int blocking = blockingGroup(i, count, want);
-        if (blocking < 0) {
-          members.add(i);
-          for (int g : hostGroups[i]) {
-            count[g]++;
+      // Step 4: a wave of size s may hold share(g, s) hosts of g. If the shares of the asked size
+      // cannot fill it, the wave is smaller and so are its shares: find the largest size whose own
+      // shares fill it (a wave of max(1, pinned) hosts always can).
+      int[] need = needs(policyWave, added, done + want);
+      List<Integer> members = attempt(canaries, want, done, need, false);
+      if (members.size() < want) {
+        int lo = Math.max(1, pinned);
+        int hi = members.size();
+        while (lo < hi) {
+          int mid = (lo + hi + 1) >>> 1;
+          if (attempt(canaries, mid, done, need, false).size() == mid) {
+            lo = mid;
+          } else {
+            hi = mid - 1;
           }
-        } else if (deferredWave[i] < 0 || deferredWave[i] < index) {
-          deferredWave[i] = index;
-          deferredGroup[i] = blocking;
-          deferredCount[i] = count[blocking];
         }
+        want = lo;
       }
-      // Step 4, second half: shares follow the wave's real size.
-      boolean removed = true;
-      while (removed) {
-        removed = false;
-        int size = members.size();
-        for (int k = members.size() - 1; k >= pinned; k--) {
-          int i = members.get(k);
-          int over = -1;
-          for (int g : hostGroups[i]) {
-            if (count[g] > share(g, size)) {
-              over = g;
-              break;
-            }
-          }
-          if (over >= 0) {
-            members.remove(k);
-            for (int g : hostGroups[i]) {
-              count[g]--;
-            }
-            deferredWave[i] = index;
-            deferredGroup[i] = over;
-            deferredCount[i] = count[over];
-            removed = true;
-          }
-        }
-      }
+      members = attempt(canaries, want, done, need, true);
       Adjustment adjustment = Adjustment.NONE;
       if (members.size() < requested) {
         adjustment = Adjustment.REDUCED_FOR_SPREAD;
@@ -301,6 +288,10 @@ public final class WavePlanner {
       for (int k = 0; k < members.size(); k++) {
         int i = members.get(k);
         assigned[i] = true;
+        inWave[i] = false;
+        for (int g : hostGroups[i]) {
+          taken[g]++;
+        }
         placements.add(
             placement(i, index, canary && k < pinned, coverage.get(i), added, members.size()));
       }
@@ -332,6 +323,113 @@ public final class WavePlanner {
       return -1;
     }
 
+    /**
+     * Fills one wave of {@code size} hosts within the shares of that size, after the pinned canary
+     * hosts. Three passes over the spread order: first hosts of groups that later waves could not
+     * finish within their shares; then hosts whose groups are all behind their share of the fleet
+     * so far; then anyone who fits. So no group piles up for the last wave. With {@code record},
+     * remembers for each skipped host the group that pushed it back.
+     */
+    private List<Integer> attempt(
+        List<Integer> pinned, int size, int done, int[] need, boolean record) {
+      int[] count = new int[groupNames.length];
+      List<Integer> members = new ArrayList<>(size);
+      for (int i : pinned) {
+        members.add(i);
+        inWave[i] = true;
+        for (int g : hostGroups[i]) {
+          count[g]++;
+        }
+      }
+      int cumulative = done + size;
+      for (int pass = 0; pass < 3 && members.size() < size; pass++) {
+        for (int i : order) {
+          if (members.size() >= size) {
+            break;
+          }
+          if (assigned[i] || inWave[i]) {
+            continue;
+          }
+          int blocking = blockingGroup(i, count, size);
+          boolean wanted =
+              switch (pass) {
+                case 0 -> isNeeded(i, count, need);
+                case 1 -> isBehind(i, count, cumulative);
+                default -> true;
+              };
+          if (blocking < 0 && wanted) {
+            members.add(i);
+            inWave[i] = true;
+            for (int g : hostGroups[i]) {
+              count[g]++;
+            }
+          } else if (record && blocking >= 0 && deferredWave[i] < waveNames.size() - 1) {
+            deferredWave[i] = waveNames.size() - 1;
+            deferredGroup[i] = blocking;
+            deferredCount[i] = count[blocking];
+          }
+        }
+      }
+      if (!record) {
+        members.forEach(i -> inWave[i] = false);
+      }
+      return members;
+    }
+
+    /**
+     * For each group, how many of its remaining hosts the policy waves after {@code policyWave}
+     * cannot take within their shares (sizes as the policy asks): this wave must take them.
+     */
+    private int[] needs(int policyWave, boolean added, int cumulative) {
+      int[] need = new int[groupNames.length];
+      List<Wave> waves = policy.spec().waves();
+      int[] later = new int[waves.size()];
+      int prev = cumulative;
+      int count = 0;
+      for (int j = policyWave + 1; !added && j < waves.size(); j++) {
+        Wave w = waves.get(j);
+        int target = w.size().percent() ? w.size().ofTotalRoundedUp(n) : prev + w.size().value();
+        target = Math.min(n, Math.max(target, prev));
+        later[count++] = target - prev;
+        prev = target;
+      }
+      for (int g = 0; g < need.length; g++) {
+        long capacity = 0;
+        for (int j = 0; j < count; j++) {
+          if (later[j] > 0) {
+            // one less than the share: a later wave may end up a little smaller than asked,
+            // and its shares shrink with it
+            capacity += Math.max(1, share(g, later[j]) - 1);
+          }
+        }
+        need[g] = (int) Math.max(0, groupSize[g] - taken[g] - capacity);
+      }
+      return need;
+    }
+
+    /** True if some group of host i still needs hosts from this wave. */
+    private boolean isNeeded(int i, int[] count, int[] need) {
+      for (int g : hostGroups[i]) {
+        if (count[g] < need[g]) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * True if every group of host i has fewer hosts placed than its share of {@code cumulative}.
+     */
+    private boolean isBehind(int i, int[] count, int cumulative) {
+      for (int g : hostGroups[i]) {
+        long due = ((long) groupSize[g] * cumulative + n - 1) / n;
+        if (taken[g] + count[g] >= due) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     /** Step 3: greedy cover of every coverBy value, at most one host per group. */
     private void pickCanaries(List<Integer> members, int[] count, Map<Integer, String> coverage) {
       List<String> coverBy = policy.spec().canary().coverBy();
@@ -353,7 +451,7 @@ public final class WavePlanner {
         int best = -1;
         int bestGain = 0;
         for (int i : order) {
-          if (coverage.containsKey(i) || blockingGroup(i, count, 1) >= 0) {
+          if (inWave[i] || blockingGroup(i, count, 1) >= 0) {
             continue;
           }
           int gain = 0;
@@ -377,6 +475,7 @@ public final class WavePlanner {
           }
         }
         members.add(best);
+        inWave[best] = true;
         coverage.put(best, "covers " + String.join(", ", covered));
         for (int g : hostGroups[best]) {
           count[g]++;
