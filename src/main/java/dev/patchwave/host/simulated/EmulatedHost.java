@@ -1,0 +1,445 @@
+package dev.patchwave.host.simulated;
+
+import dev.patchwave.inventory.Host;
+import dev.patchwave.inventory.Host.Fault;
+import dev.patchwave.inventory.Host.FaultEffect;
+import dev.patchwave.patch.AptPackageManager;
+import dev.patchwave.patch.PackageGrammar;
+import dev.patchwave.patch.PackageVersion;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An emulated Debian/Ubuntu host: installed and available package versions, a running kernel, a
+ * boot id, a dpkg lock, apt pins, and faults that given package versions cause. It answers the
+ * commands Patchwave sends (as argv lists) the way the real programs do, closely enough for the
+ * controller's parsers, and records every command it receives.
+ *
+ * <p>The same model backs {@code transport: simulated} hosts, the what-if simulator, and the SSH
+ * server the tests run. Thread-safe; time comes from the injected clock.
+ */
+public final class EmulatedHost {
+
+  /** A command's answer. */
+  public record Reply(int exitCode, String stdout, String stderr) {}
+
+  /** Every command the host received, in order, with the time and whether it changed the host. */
+  public record Received(Instant at, List<String> argv, boolean mutating) {}
+
+  /** Thrown while the host is down (rebooting, panicked): a connection would be refused. */
+  public static final class DownException extends Exception {
+    public DownException(String host) {
+      super("host " + host + " is not reachable");
+    }
+  }
+
+  private static final Pattern KERNEL_VERSION =
+      Pattern.compile("^(\\d+\\.\\d+\\.\\d+)[.-](\\d+)\\..*$");
+  private static final String SECURITY_SUITE = "-security";
+
+  private final String name;
+  private final String release;
+  private final Clock clock;
+  private final Duration bootTime;
+  private final Map<String, String> installed;
+  private final Map<String, List<String>> available = new TreeMap<>();
+  private final List<Fault> faults;
+  private final List<Received> log = new ArrayList<>();
+  private final Set<PackageVersion> pinned = new HashSet<>();
+  private String bootId = UUID.randomUUID().toString();
+  private String runningKernel;
+  private boolean rebootRequired;
+  private boolean degraded;
+  private boolean panicked;
+  private boolean dpkgLocked;
+  private Instant downUntil = Instant.MIN;
+  private int reboots;
+
+  public EmulatedHost(Host host, Clock clock, Duration bootTime) {
+    Host.Simulation sim =
+        host.simulation().orElseGet(() -> new Host.Simulation(Map.of(), Map.of(), List.of()));
+    this.name = host.name();
+    this.release =
+        host.labels().getOrDefault("os-release", "24.04").equals("22.04") ? "jammy" : "noble";
+    this.clock = clock;
+    this.bootTime = bootTime;
+    this.installed = new TreeMap<>(sim.installed());
+    sim.available().forEach((p, v) -> available.put(p, new ArrayList<>(List.of(v))));
+    this.faults = List.copyOf(sim.faults());
+    this.runningKernel = newestInstalledKernel().orElse("6.8.0-1-generic");
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Runs one command. */
+  public synchronized Reply exec(List<String> argv, byte[] stdin) throws DownException {
+    if (!isUp()) {
+      throw new DownException(name);
+    }
+    boolean mutating = isMutating(argv);
+    log.add(new Received(clock.instant(), List.copyOf(argv), mutating));
+    return answer(argv, stdin == null ? new byte[0] : stdin);
+  }
+
+  public synchronized boolean isUp() {
+    if (panicked) {
+      return false;
+    }
+    return !clock.instant().isBefore(downUntil);
+  }
+
+  public synchronized List<Received> received() {
+    return List.copyOf(log);
+  }
+
+  public synchronized Map<String, String> installed() {
+    return Map.copyOf(installed);
+  }
+
+  public synchronized Set<PackageVersion> pins() {
+    return Set.copyOf(pinned);
+  }
+
+  public synchronized String bootId() {
+    return bootId;
+  }
+
+  public synchronized String runningKernel() {
+    return runningKernel;
+  }
+
+  public synchronized int reboots() {
+    return reboots;
+  }
+
+  public synchronized boolean isPanicked() {
+    return panicked;
+  }
+
+  /** Makes a newer version available from the security pocket (a fixed package is published). */
+  public synchronized void publish(String pkg, String version) {
+    available.computeIfAbsent(pkg, k -> new ArrayList<>()).add(version);
+  }
+
+  /** Holds or releases the dpkg lock, as a running unattended-upgrades would. */
+  public synchronized void holdDpkgLock(boolean held) {
+    this.dpkgLocked = held;
+  }
+
+  /** Brings a panicked host back (an operator power-cycled it into the old kernel). */
+  public synchronized void powerCycle() {
+    panicked = false;
+    downUntil = Instant.MIN;
+    bootId = UUID.randomUUID().toString();
+  }
+
+  private Reply answer(List<String> argv, byte[] stdin) {
+    List<String> words = strip(argv);
+    if (words.isEmpty()) {
+      return ok("");
+    }
+    String cmd = words.get(0);
+    List<String> args = words.subList(1, words.size());
+    return switch (cmd) {
+      case "true" -> ok("");
+      case "apt-get" -> aptGet(args);
+      case "apt-cache" -> aptCache(args);
+      case "dpkg-query" -> dpkgQuery(args);
+      case "test" ->
+          args.equals(List.of("-f", AptPackageManager.REBOOT_REQUIRED_FILE))
+              ? new Reply(rebootRequired ? 0 : 1, "", "")
+              : new Reply(2, "", "test: unsupported by the emulator\n");
+      case "readlink" ->
+          ok("/boot/vmlinuz-" + newestInstalledKernel().orElse(runningKernel) + "\n");
+      case "uname" -> ok(runningKernel + "\n");
+      case "cat" ->
+          args.equals(List.of("/proc/sys/kernel/random/boot_id"))
+              ? ok(bootId + "\n")
+              : new Reply(
+                  1, "", "cat: " + String.join(" ", args) + ": No such file or directory\n");
+      case "systemctl" -> systemctl(args);
+      case "tee" -> tee(args, stdin);
+      case "rm" -> {
+        if (args.contains(AptPackageManager.QUARANTINE_FILE)) {
+          pinned.clear();
+        }
+        yield ok("");
+      }
+      default -> new Reply(127, "", cmd + ": command not found\n");
+    };
+  }
+
+  private Reply aptGet(List<String> args) {
+    boolean simulate = args.contains("-s");
+    if (args.contains("update")) {
+      return ok("Reading package lists...\n");
+    }
+    if (args.contains("dist-upgrade")) {
+      StringBuilder out = new StringBuilder("Reading package lists...\n");
+      for (var e : available.entrySet()) {
+        String pkg = e.getKey();
+        Optional<String> candidate = candidate(pkg);
+        if (candidate.isPresent() && !candidate.get().equals(installed.get(pkg))) {
+          out.append(instLine(pkg, candidate.get()));
+        }
+      }
+      return ok(out.toString());
+    }
+    int at = args.indexOf("install");
+    if (at < 0) {
+      return new Reply(100, "", "E: Invalid operation\n");
+    }
+    List<PackageVersion> wanted = new ArrayList<>();
+    for (String a : args.subList(at + 1, args.size())) {
+      if (a.startsWith("-")) {
+        continue;
+      }
+      int eq = a.indexOf('=');
+      String pkg = eq < 0 ? a : a.substring(0, eq);
+      if (!PackageGrammar.isDebianName(pkg)) {
+        return new Reply(100, "", "E: Unable to locate package " + pkg + "\n");
+      }
+      Optional<String> version = eq < 0 ? candidate(pkg) : Optional.of(a.substring(eq + 1));
+      List<String> offered = available.getOrDefault(pkg, List.of());
+      if (version.isEmpty() || !offered.contains(version.get())) {
+        return new Reply(
+            100, "", "E: Version '" + version.orElse("") + "' for '" + pkg + "' was not found\n");
+      }
+      if (pinned.contains(new PackageVersion(pkg, version.get()))) {
+        return new Reply(
+            100, "", "E: Version '" + version.get() + "' for '" + pkg + "' was not found\n");
+      }
+      wanted.add(new PackageVersion(pkg, version.get()));
+    }
+    if (simulate) {
+      StringBuilder out = new StringBuilder();
+      for (PackageVersion v : wanted) {
+        if (!v.version().equals(installed.get(v.name()))) {
+          out.append(instLine(v.name(), v.version()));
+        }
+      }
+      return ok(out.toString());
+    }
+    if (dpkgLocked) {
+      return new Reply(
+          100,
+          "",
+          "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242"
+              + " (unattended-upgr)\nE: Unable to acquire the dpkg frontend lock\n");
+    }
+    for (PackageVersion v : wanted) {
+      installed.put(v.name(), v.version());
+      if (isKernel(v.name())) {
+        rebootRequired = true;
+      }
+      if (hasFault(v, FaultEffect.PANIC_ON_INSTALL)) {
+        panicked = true;
+        return new Reply(255, "", "Connection to " + name + " closed by remote host.\n");
+      }
+    }
+    return ok("Setting up " + wanted + " ...\n");
+  }
+
+  private Reply aptCache(List<String> args) {
+    if (args.isEmpty() || !args.get(0).equals("madison")) {
+      return new Reply(100, "", "E: unsupported\n");
+    }
+    StringBuilder out = new StringBuilder();
+    for (String pkg : args.subList(1, args.size())) {
+      for (String v : available.getOrDefault(pkg, List.of())) {
+        out.append(
+            String.format(
+                " %s | %s | http://archive.ubuntu.com/ubuntu %s%s/main amd64 Packages%n",
+                pkg, v, release, SECURITY_SUITE));
+      }
+      if (installed.containsKey(pkg)) {
+        out.append(
+            String.format(
+                " %s | %s | http://archive.ubuntu.com/ubuntu %s/main amd64 Packages%n",
+                pkg, installed.get(pkg), release));
+      }
+    }
+    return ok(out.toString());
+  }
+
+  private Reply dpkgQuery(List<String> args) {
+    StringBuilder out = new StringBuilder();
+    StringBuilder err = new StringBuilder();
+    for (String pkg : args) {
+      if (pkg.startsWith("-")) {
+        continue;
+      }
+      String v = installed.get(pkg);
+      if (v == null) {
+        err.append("dpkg-query: no packages found matching ").append(pkg).append('\n');
+      } else {
+        out.append(pkg).append('\t').append(v).append('\t').append("ii \n");
+      }
+    }
+    return new Reply(err.length() == 0 ? 0 : 1, out.toString(), err.toString());
+  }
+
+  private Reply systemctl(List<String> args) {
+    if (args.equals(List.of("is-system-running"))) {
+      return degraded ? new Reply(1, "degraded\n", "") : ok("running\n");
+    }
+    if (args.equals(List.of("reboot"))) {
+      reboot();
+      return ok("");
+    }
+    if (args.size() >= 2 && args.get(0).equals("is-active")) {
+      return degraded ? new Reply(3, "failed\n", "") : ok("active\n");
+    }
+    return new Reply(1, "", "systemctl: unsupported by the emulator\n");
+  }
+
+  private Reply tee(List<String> args, byte[] stdin) {
+    if (!args.equals(List.of(AptPackageManager.QUARANTINE_FILE))) {
+      return new Reply(1, "", "tee: refused by the emulator\n");
+    }
+    String text = new String(stdin, StandardCharsets.UTF_8);
+    pinned.clear();
+    pinned.addAll(AptPackageManager.parsePinFile(text));
+    return ok(text);
+  }
+
+  private void reboot() {
+    reboots++;
+    bootId = UUID.randomUUID().toString();
+    String next = newestInstalledKernel().orElse(runningKernel);
+    Duration delay = bootTime;
+    for (var e : installed.entrySet()) {
+      PackageVersion v = new PackageVersion(e.getKey(), e.getValue());
+      if (hasFault(v, FaultEffect.PANIC_ON_REBOOT)) {
+        panicked = true;
+      }
+      if (hasFault(v, FaultEffect.UNHEALTHY_AFTER_REBOOT)) {
+        degraded = true;
+      }
+      if (hasFault(v, FaultEffect.SLOW_BOOT)) {
+        delay = delay.multipliedBy(10);
+      }
+    }
+    runningKernel = next;
+    rebootRequired = false;
+    downUntil = clock.instant().plus(delay);
+  }
+
+  private boolean hasFault(PackageVersion v, FaultEffect effect) {
+    return faults.stream()
+        .anyMatch(
+            f ->
+                f.effect() == effect
+                    && f.packageName().equals(v.name())
+                    && f.version().equals(v.version()));
+  }
+
+  /** The newest available version not blocked by a pin. */
+  private Optional<String> candidate(String pkg) {
+    List<String> versions = available.getOrDefault(pkg, List.of());
+    for (int i = versions.size() - 1; i >= 0; i--) {
+      if (!pinned.contains(new PackageVersion(pkg, versions.get(i)))) {
+        return Optional.of(versions.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private String instLine(String pkg, String version) {
+    String old = installed.get(pkg);
+    return "Inst "
+        + pkg
+        + (old == null ? "" : " [" + old + "]")
+        + " ("
+        + version
+        + " Ubuntu:"
+        + (release.equals("jammy") ? "22.04" : "24.04")
+        + "/"
+        + release
+        + SECURITY_SUITE
+        + " [amd64])\n";
+  }
+
+  private Optional<String> newestInstalledKernel() {
+    return installed.entrySet().stream()
+        .filter(e -> isKernel(e.getKey()))
+        .map(e -> kernelRelease(e.getValue()))
+        .flatMap(Optional::stream)
+        .max(EmulatedHost::compareNatural);
+  }
+
+  static boolean isKernel(String pkg) {
+    return pkg.startsWith("linux-image-");
+  }
+
+  /** {@code 6.8.0-49.49} or {@code 5.15.0.126.124} to {@code 6.8.0-49-generic}. */
+  static Optional<String> kernelRelease(String version) {
+    Matcher m = KERNEL_VERSION.matcher(version);
+    return m.matches() ? Optional.of(m.group(1) + "-" + m.group(2) + "-generic") : Optional.empty();
+  }
+
+  /** Compares dotted and dashed numbers numerically: 5.15.0-99 before 5.15.0-126. */
+  static int compareNatural(String a, String b) {
+    String[] x = a.split("[.-]");
+    String[] y = b.split("[.-]");
+    for (int i = 0; i < Math.min(x.length, y.length); i++) {
+      int c =
+          x[i].matches("\\d{1,9}") && y[i].matches("\\d{1,9}")
+              ? Integer.compare(Integer.parseInt(x[i]), Integer.parseInt(y[i]))
+              : x[i].compareTo(y[i]);
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(x.length, y.length);
+  }
+
+  /** The argv without a leading {@code sudo -n --} or {@code env VAR=value ...}. */
+  static List<String> strip(List<String> argv) {
+    List<String> a = argv;
+    if (!a.isEmpty() && a.get(0).equals("sudo")) {
+      int i = 1;
+      while (i < a.size() && a.get(i).startsWith("-")) {
+        i++;
+      }
+      a = a.subList(i, a.size());
+    }
+    if (!a.isEmpty() && a.get(0).equals("env")) {
+      int i = 1;
+      while (i < a.size() && a.get(i).matches("[A-Z_]+=.*")) {
+        i++;
+      }
+      a = a.subList(i, a.size());
+    }
+    return a;
+  }
+
+  private static boolean isMutating(List<String> argv) {
+    List<String> words = strip(argv);
+    if (words.isEmpty()) {
+      return false;
+    }
+    return (words.contains("install") && !words.contains("-s"))
+        || words.contains("reboot")
+        || words.get(0).equals("tee")
+        || words.get(0).equals("rm");
+  }
+
+  private static Reply ok(String out) {
+    return new Reply(0, out, "");
+  }
+}

@@ -1,0 +1,271 @@
+package dev.patchwave.host.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.jcraft.jsch.JSch;
+import dev.patchwave.host.CommandResult;
+import dev.patchwave.host.HostException;
+import dev.patchwave.host.HostExecutor.HostSession;
+import dev.patchwave.host.simulated.EmulatedHost;
+import dev.patchwave.inventory.Host;
+import dev.patchwave.patch.AptPackageManager;
+import dev.patchwave.patch.Command;
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.testing.EmulatedSshServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** JSch against a real SSH server (Apache MINA SSHD on loopback) answering as an emulated host. */
+class JschHostExecutorTest {
+
+  @TempDir Path dir;
+  Path privateKey;
+  Path knownHosts;
+  EmulatedSshServer server;
+  Host host;
+  final AptPackageManager apt = new AptPackageManager();
+
+  @BeforeEach
+  void start() throws Exception {
+    privateKey = dir.resolve("id_ecdsa");
+    com.jcraft.jsch.KeyPair kp =
+        com.jcraft.jsch.KeyPair.genKeyPair(new JSch(), com.jcraft.jsch.KeyPair.ECDSA, 256);
+    kp.writePrivateKey(privateKey.toString());
+    kp.writePublicKey(dir.resolve("authorized_keys").toString(), "patchwave-test");
+    kp.dispose();
+    Host model =
+        new Host(
+            "kafka-a-1",
+            "127.0.0.1",
+            22,
+            Host.Transport.SIMULATED,
+            Host.PackageFamily.APT,
+            new TreeMap<>(Map.of("os-release", "24.04")),
+            Optional.empty(),
+            Optional.of(
+                new Host.Simulation(
+                    Map.of("linux-image-generic", "6.8.0-48.48", "openssl", "3.0.13-0ubuntu3.4"),
+                    Map.of("linux-image-generic", "6.8.0-49.49", "openssl", "3.0.13-0ubuntu3.5"),
+                    List.of())));
+    EmulatedHost emulated = new EmulatedHost(model, Clock.systemUTC(), Duration.ofMillis(300));
+    server = new EmulatedSshServer(emulated, dir.resolve("authorized_keys"));
+    host =
+        new Host(
+            "kafka-a-1",
+            "127.0.0.1",
+            server.port(),
+            Host.Transport.SSH,
+            Host.PackageFamily.APT,
+            new TreeMap<>(),
+            Optional.empty(),
+            Optional.empty());
+    knownHosts = dir.resolve("known_hosts");
+    Files.writeString(knownHosts, server.knownHostsLine() + "\n");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+  }
+
+  JschHostExecutor executor(int maxSessions) {
+    return new JschHostExecutor(
+        new SshSettings(
+            "patchwave",
+            Optional.of(privateKey),
+            Optional.of(knownHosts),
+            Duration.ofSeconds(5),
+            false,
+            maxSessions,
+            64 * 1024));
+  }
+
+  @Test
+  void argumentsArriveAsExactlyTheWordsSentWhateverTheyHold() throws Exception {
+    List<String> hostile =
+        List.of(
+            "echo",
+            "a;b",
+            "$(touch /tmp/pwned)",
+            "`id`",
+            "it's",
+            "two words",
+            "\"dq\"",
+            "-rf",
+            "x && reboot",
+            "$HOME",
+            "a|b",
+            "new\nline");
+    try (HostSession s = executor(2).open(host)) {
+      CommandResult r =
+          s.run(new Command(Command.Kind.PROBE, hostile, null, Duration.ofSeconds(5)));
+      assertThat(r.exitCode()).isEqualTo(127); // the emulator has no echo: it was not a shell
+    }
+    assertThat(server.injections()).isEmpty();
+    assertThat(server.commands()).containsExactly(hostile);
+  }
+
+  @Test
+  void installsExactVersionsAndComesBackFromTheReboot() throws Exception {
+    JschHostExecutor ssh = executor(2);
+    String bootBefore;
+    try (HostSession s = ssh.open(host)) {
+      var pending = apt.parseUpdates(s.run(apt.listUpdates()).stdout());
+      assertThat(pending)
+          .extracting(u -> u.candidateVersion().pinned())
+          .containsExactlyInAnyOrder(
+              "linux-image-generic=6.8.0-49.49", "openssl=3.0.13-0ubuntu3.5");
+      assertThat(pending).allMatch(u -> u.security());
+      CommandResult install =
+          s.run(apt.install(List.of(new PackageVersion("linux-image-generic", "6.8.0-49.49"))));
+      assertThat(install.exitCode()).isZero();
+      assertThat(s.run(apt.rebootRequired()).exitCode()).isZero();
+      assertThat(apt.parseNextKernel(s.run(apt.nextKernel()).stdout()))
+          .contains("6.8.0-49-generic");
+      bootBefore =
+          s.run(
+                  Command.of(
+                      Command.Kind.PROBE,
+                      Duration.ofSeconds(5),
+                      "cat",
+                      "/proc/sys/kernel/random/boot_id"))
+              .stdout();
+      // a real reboot may answer before the connection drops, or drop it first: both are fine
+      try {
+        s.run(Command.of(Command.Kind.REBOOT, Duration.ofSeconds(10), "systemctl", "reboot"));
+      } catch (HostException.ConnectionLost expected) {
+        assertThat(expected).hasMessageContaining("kafka-a-1");
+      }
+      assertThat(server.host().isUp()).isFalse();
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptionsInstanceOf(HostException.Unreachable.class)
+        .until(
+            () -> {
+              try (HostSession s = ssh.open(host)) {
+                return s.run(Command.of(Command.Kind.PROBE, Duration.ofSeconds(5), "uname", "-r"))
+                    .stdout()
+                    .strip();
+              }
+            },
+            kernel -> kernel.equals("6.8.0-49-generic"));
+    assertThat(server.host().bootId()).isNotEqualTo(bootBefore.strip());
+    assertThat(server.host().installed())
+        .containsEntry("linux-image-generic", "6.8.0-49.49")
+        .containsEntry("openssl", "3.0.13-0ubuntu3.4");
+  }
+
+  @Test
+  void aSwappedHostKeyIsRefusedAndNamesTheHost() throws Exception {
+    Files.writeString(
+        knownHosts,
+        EmulatedSshServer.knownHostsLine(server.port(), EmulatedSshServer.newHostKey().getPublic())
+            + "\n");
+    assertThatThrownBy(() -> executor(2).open(host))
+        .isInstanceOf(HostException.HostKeyRejected.class)
+        .hasMessageContaining("kafka-a-1")
+        .hasMessageContaining("differs from the pinned one");
+    assertThat(server.commands()).isEmpty();
+  }
+
+  @Test
+  void anUnpinnedHostKeyIsRefused() throws Exception {
+    Files.writeString(knownHosts, "");
+    assertThatThrownBy(() -> executor(2).open(host))
+        .isInstanceOf(HostException.HostKeyRejected.class)
+        .hasMessageContaining("kafka-a-1")
+        .hasMessageContaining("not pinned");
+    assertThat(server.commands()).isEmpty();
+  }
+
+  @Test
+  void withoutKeyOrKnownHostsNothingConnects() {
+    var unconfigured =
+        new JschHostExecutor(
+            new SshSettings(
+                "patchwave",
+                Optional.empty(),
+                Optional.empty(),
+                Duration.ofSeconds(2),
+                false,
+                1,
+                1024));
+    assertThatThrownBy(() -> unconfigured.open(host))
+        .isInstanceOf(HostException.NotConfigured.class)
+        .hasMessageContaining("known-hosts-file");
+  }
+
+  @Test
+  void aSlowCommandTimesOut() throws Exception {
+    try (HostSession s = executor(2).open(host)) {
+      assertThatThrownBy(
+              () -> s.run(Command.of(Command.Kind.PROBE, Duration.ofMillis(500), "sleep", "5")))
+          .isInstanceOf(HostException.CommandTimedOut.class)
+          .hasMessageContaining("kafka-a-1");
+    }
+  }
+
+  @Test
+  void outputIsBounded() throws Exception {
+    try (HostSession s = executor(2).open(host)) {
+      CommandResult r =
+          s.run(Command.of(Command.Kind.PROBE, Duration.ofSeconds(10), "emit-bytes", "300000"));
+      assertThat(r.exitCode()).isZero();
+      assertThat(r.truncated()).isTrue();
+      assertThat(r.stdout()).hasSize(64 * 1024);
+    }
+  }
+
+  @Test
+  void sessionsAreBounded() throws Exception {
+    JschHostExecutor one =
+        new JschHostExecutor(
+            new SshSettings(
+                "patchwave",
+                Optional.of(privateKey),
+                Optional.of(knownHosts),
+                Duration.ofMillis(500),
+                false,
+                1,
+                1024));
+    try (HostSession first = one.open(host)) {
+      assertThatThrownBy(() -> one.open(host))
+          .isInstanceOf(HostException.Unreachable.class)
+          .hasMessageContaining("busy");
+    }
+    try (HostSession again = one.open(host)) {
+      assertThat(
+              again.run(Command.of(Command.Kind.PROBE, Duration.ofSeconds(5), "true")).exitCode())
+          .isZero();
+    }
+  }
+
+  @Test
+  void quarantinePinsAreWrittenThroughStandardInput() throws Exception {
+    try (HostSession s = executor(2).open(host)) {
+      CommandResult r =
+          s.run(
+              apt.writeQuarantine(
+                  List.of(new PackageVersion("linux-image-generic", "6.8.0-49.49")),
+                  "rollout 7, host kafka-a-1"));
+      assertThat(r.exitCode()).isZero();
+    }
+    assertThat(server.host().pins())
+        .containsExactly(new PackageVersion("linux-image-generic", "6.8.0-49.49"));
+    assertThat(server.injections()).isEmpty();
+  }
+}
