@@ -1,0 +1,36 @@
+package dev.patchwave.rollout;
+
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.patch.PatchSet;
+import java.util.List;
+
+/** What the engine must do next. Each action's outcome comes back as an {@link Observation}. */
+public sealed interface Action {
+
+  /** Read the canaries' pending updates and freeze them into the patch set. */
+  record FreezePatchSet(List<String> canaries) implements Action {}
+
+  /**
+   * Check the host and the other members of its groups are reachable, record its boot id, drain it
+   * if the policy says so. Idempotent.
+   */
+  record PrepareHost(String host, List<String> groups) implements Action {}
+
+  /** Install the patch set's versions the host has pending. Idempotent: checks first. */
+  record PatchHost(String host, PatchSet patchSet) implements Action {}
+
+  /**
+   * Reboot the host unless its boot id already differs from {@code bootIdBefore}, then wait for it
+   * to come back, until the health timeout after {@code since}.
+   */
+  record RebootHost(String host, String bootIdBefore, java.time.Instant since) implements Action {}
+
+  /** Run the policy's health checks on the host once. */
+  record CheckHealth(String host) implements Action {}
+
+  /** Add these versions to the quarantine, with the rollout and host as evidence. */
+  record Quarantine(List<PackageVersion> versions, String host, String detail) implements Action {}
+
+  /** Tell people (webhooks): halted, awaiting approval, completed. */
+  record Notify(Reason reason, String detail) implements Action {}
+}

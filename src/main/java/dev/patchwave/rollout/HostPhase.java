@@ -1,0 +1,37 @@
+package dev.patchwave.rollout;
+
+/** Where one host of a rollout is. */
+public enum HostPhase {
+  PENDING("not started"),
+  PREPARING("checking its redundancy groups, recording its boot id, draining"),
+  PATCHING("installing the patch set"),
+  REBOOTING("rebooting and waiting for it to come back"),
+  VERIFYING("running health checks"),
+  HEALTHY("patched and healthy"),
+  FAILED("failed; see the reason"),
+  SKIPPED("left out; see the reason");
+
+  public final String text;
+
+  HostPhase(String text) {
+    this.text = text;
+  }
+
+  /** Counts against disruption limits: taken down, or failed and not recovered. */
+  public boolean isInFlight() {
+    return this == PREPARING
+        || this == PATCHING
+        || this == REBOOTING
+        || this == VERIFYING
+        || this == FAILED;
+  }
+
+  /** Work on the host is under way (an action is, or should be, running for it). */
+  public boolean isActive() {
+    return this == PREPARING || this == PATCHING || this == REBOOTING || this == VERIFYING;
+  }
+
+  public boolean isDone() {
+    return this == HEALTHY || this == FAILED || this == SKIPPED;
+  }
+}

@@ -1,0 +1,46 @@
+package dev.patchwave.rollout;
+
+/** Why something happened, in words for events, status and metric labels. */
+public enum Reason {
+  STARTED("rollout started"),
+  PATCH_SET_FROZEN("patch set frozen from the canary hosts"),
+  NOTHING_TO_INSTALL("no pending update matches the policy"),
+  FREEZE_FAILED("the patch set could not be read from the canary hosts"),
+  WAVE_STARTED("wave started"),
+  OUTSIDE_WINDOW("outside the maintenance window; waiting"),
+  HOST_STARTED("host started"),
+  GROUP_UNHEALTHY("a redundancy group of the host has a member down; not touching it"),
+  BLOCKED_BY_FAILED_HOST(
+      "hosts left in the wave share a redundancy group with a failed host; a person must look"),
+  INSTALLED("patch set installed"),
+  NOTHING_FOR_HOST("nothing of the patch set is pending on this host"),
+  DPKG_LOCKED("the package manager is locked by another process; retrying"),
+  VERSION_UNAVAILABLE("an exact version of the patch set is not offered to this host"),
+  INSTALL_FAILED("install failed"),
+  REBOOTING("rebooting"),
+  REBOOTED("came back from the reboot"),
+  DID_NOT_COME_BACK("did not come back from the reboot in time"),
+  HOST_UNREACHABLE("the host cannot be reached"),
+  HOST_KEY_REJECTED("the host's SSH key is not the pinned one"),
+  HEALTH_PASSED("every health check passed"),
+  HEALTH_RETRYING("a health check fails; retrying until the health timeout"),
+  HEALTH_FAILED("a health check failed"),
+  HEALTH_INCONCLUSIVE("a health check was inconclusive; a person must look"),
+  WAVE_SOAKING("wave patched and healthy; soaking"),
+  SOAK_COMPLETE("soak complete"),
+  AWAITING_APPROVAL("the next wave needs approval"),
+  APPROVED("wave approved"),
+  TOO_MANY_FAILURES("more hosts failed than the policy allows; halted"),
+  QUARANTINED("the failed hosts' new package versions are quarantined"),
+  PAUSED_BY_USER("paused by a person"),
+  RESUMED("resumed"),
+  ABORTED_BY_USER("aborted by a person"),
+  HOST_GONE("the host left the inventory"),
+  COMPLETED("every wave done");
+
+  public final String text;
+
+  Reason(String text) {
+    this.text = text;
+  }
+}

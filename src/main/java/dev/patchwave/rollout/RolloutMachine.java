@@ -1,0 +1,580 @@
+package dev.patchwave.rollout;
+
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.policy.MaintenanceSchedule;
+import dev.patchwave.policy.RolloutPolicy;
+import dev.patchwave.rollout.Observation.Abort;
+import dev.patchwave.rollout.Observation.Approve;
+import dev.patchwave.rollout.Observation.FreezeFailed;
+import dev.patchwave.rollout.Observation.HealthReport;
+import dev.patchwave.rollout.Observation.HostBlocked;
+import dev.patchwave.rollout.Observation.HostGone;
+import dev.patchwave.rollout.Observation.HostPatched;
+import dev.patchwave.rollout.Observation.HostPrepared;
+import dev.patchwave.rollout.Observation.HostRebooted;
+import dev.patchwave.rollout.Observation.HostStepFailed;
+import dev.patchwave.rollout.Observation.PatchSetFrozen;
+import dev.patchwave.rollout.Observation.Pause;
+import dev.patchwave.rollout.Observation.Resume;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The rollout state machine. {@link #decide} performs nothing: it returns the next state, the
+ * events, the actions and the next wake-up.
+ *
+ * <ol>
+ *   <li>Apply the observations in order: people's commands (pause, resume, abort, approve), the
+ *       frozen patch set, and each host step's outcome, moving hosts through PENDING, PREPARING,
+ *       PATCHING, REBOOTING, VERIFYING to HEALTHY, or to FAILED or SKIPPED.
+ *   <li>If more hosts of the current wave failed than {@code failure.maxFailedHosts}, halt: no host
+ *       is started or stepped any further; quarantine what the failed hosts installed.
+ *   <li>Otherwise progress. PENDING: freeze the patch set on the canaries. RUNNING: start the wave
+ *       inside a maintenance window, start pending hosts in plan order while no redundancy group
+ *       and not the fleet would have more hosts in flight (taken down, or failed and not recovered)
+ *       than the policy allows, and keep every active host's step going; when every host of the
+ *       wave is done, soak. SOAKING: re-check health every interval; when the soak time has passed,
+ *       go to the next wave (through AWAITING_APPROVAL when it is gated) or complete. PAUSED keeps
+ *       active hosts' steps going but starts nothing new. HALTED, ABORTED and COMPLETED do nothing.
+ *   <li>Wake up at the earliest of: a retry, a health interval, the end of a soak, a health
+ *       timeout, the next maintenance window.
+ * </ol>
+ *
+ * <p>Pure: time is the {@code now} argument; no I/O. The same inputs give the same decision.
+ */
+public final class RolloutMachine {
+
+  private RolloutMachine() {}
+
+  public static Decision decide(RolloutState state, Observations seen, Instant now) {
+    return new Run(state, seen, now).decide();
+  }
+
+  private static final class Run {
+    private final Observations seen;
+    private final Instant now;
+    private final RolloutPolicy policy;
+    private final Duration interval;
+    private final Duration timeout;
+    private final MaintenanceSchedule schedule;
+    private final List<Event> events = new ArrayList<>();
+    private final List<Action> actions = new ArrayList<>();
+    private final Map<String, HostState> hosts;
+    private final List<WaveState> waves;
+    private final java.util.Set<String> issued = new java.util.HashSet<>();
+    private RolloutState base;
+    private RolloutPhase phase;
+    private Reason reason;
+    private String detail;
+    private Optional<RolloutPhase> resumeTo;
+    private Optional<dev.patchwave.patch.PatchSet> patchSet;
+    private int wave;
+    private Optional<Instant> wakeUp = Optional.empty();
+
+    Run(RolloutState s, Observations seen, Instant now) {
+      this.base = s;
+      this.seen = seen;
+      this.now = now;
+      this.policy = s.policy();
+      this.interval = policy.spec().health().interval();
+      this.timeout = policy.spec().health().timeout();
+      this.schedule = policy.spec().schedule();
+      this.hosts = new LinkedHashMap<>(s.hosts());
+      this.waves = new ArrayList<>(s.waves());
+      this.phase = s.phase();
+      this.reason = s.reason();
+      this.detail = s.detail();
+      this.resumeTo = s.resumeTo();
+      this.patchSet = s.patchSet();
+      this.wave = s.wave();
+    }
+
+    Decision decide() {
+      for (Observation o : seen.events()) {
+        apply(o);
+      }
+      if (!phase.isTerminal()) {
+        checkFailures();
+      }
+      if (!phase.isTerminal()) {
+        progress();
+      }
+      RolloutState next =
+          new RolloutState(
+              base.id(),
+              policy,
+              base.startedBy(),
+              base.startedAt(),
+              phase,
+              reason,
+              detail,
+              resumeTo,
+              patchSet,
+              wave,
+              waves,
+              hosts);
+      return new Decision(next, events, actions, phase.isTerminal() ? Optional.empty() : wakeUp);
+    }
+
+    // ---- 1. observations ----
+
+    private void apply(Observation o) {
+      if (o instanceof Pause p) {
+        if (!phase.isTerminal() && phase != RolloutPhase.PAUSED) {
+          resumeTo = Optional.of(phase);
+          setPhase(RolloutPhase.PAUSED, Reason.PAUSED_BY_USER, "", p.actor());
+        }
+      } else if (o instanceof Resume r) {
+        if (phase == RolloutPhase.PAUSED) {
+          RolloutPhase back = resumeTo.orElse(RolloutPhase.RUNNING);
+          resumeTo = Optional.empty();
+          setPhase(back, Reason.RESUMED, "", r.actor());
+        }
+      } else if (o instanceof Abort a) {
+        if (!phase.isTerminal()) {
+          setPhase(RolloutPhase.ABORTED, Reason.ABORTED_BY_USER, "", a.actor());
+        }
+      } else if (o instanceof Approve a) {
+        if (phase == RolloutPhase.AWAITING_APPROVAL && a.wave() == wave) {
+          waves.set(wave, waves.get(wave).approved(a.actor()));
+          setPhase(RolloutPhase.RUNNING, Reason.APPROVED, waves.get(wave).name(), a.actor());
+        }
+      } else if (o instanceof PatchSetFrozen f) {
+        frozen(f);
+      } else if (o instanceof FreezeFailed f) {
+        if (phase == RolloutPhase.PENDING) {
+          resumeTo = Optional.of(RolloutPhase.PENDING);
+          setPhase(RolloutPhase.PAUSED, Reason.FREEZE_FAILED, f.detail(), CONTROLLER);
+        }
+      } else if (o instanceof HostPrepared p) {
+        host(p.host(), HostPhase.PREPARING)
+            .ifPresent(
+                h ->
+                    put(
+                        h.prepared(p.bootId()).to(HostPhase.PATCHING, Reason.HOST_STARTED, "", now),
+                        Reason.HOST_STARTED,
+                        "boot id " + p.bootId()));
+      } else if (o instanceof HostBlocked b) {
+        host(b.host(), HostPhase.PREPARING)
+            .ifPresent(
+                h ->
+                    put(
+                        h.to(HostPhase.PENDING, Reason.GROUP_UNHEALTHY, b.detail(), now)
+                            .retryAt(now.plus(interval), Reason.GROUP_UNHEALTHY, b.detail()),
+                        Reason.GROUP_UNHEALTHY,
+                        b.detail()));
+      } else if (o instanceof HostPatched p) {
+        host(p.host(), HostPhase.PATCHING).ifPresent(h -> patched(h, p));
+      } else if (o instanceof HostStepFailed f) {
+        HostState h = hosts.get(f.host());
+        if (h != null && h.phase().isActive()) {
+          if (f.retry() && now.isBefore(h.since().plus(timeout))) {
+            put(h.retryAt(now.plus(interval), f.reason(), f.detail()), f.reason(), f.detail());
+          } else {
+            put(h.to(HostPhase.FAILED, f.reason(), f.detail(), now), f.reason(), f.detail());
+          }
+        }
+      } else if (o instanceof HostRebooted r) {
+        host(r.host(), HostPhase.REBOOTING)
+            .ifPresent(
+                h ->
+                    put(
+                        h.verifying(now, Reason.REBOOTED, "kernel " + r.kernel()),
+                        Reason.REBOOTED,
+                        "kernel " + r.kernel() + ", boot id " + r.bootId()));
+      } else if (o instanceof HealthReport r) {
+        health(r);
+      } else if (o instanceof HostGone g) {
+        HostState h = hosts.get(g.host());
+        if (h != null && !h.phase().isDone()) {
+          put(h.to(HostPhase.SKIPPED, Reason.HOST_GONE, "", now), Reason.HOST_GONE, "");
+        }
+      }
+    }
+
+    private void frozen(PatchSetFrozen f) {
+      if (phase != RolloutPhase.PENDING || patchSet.isPresent()) {
+        return;
+      }
+      patchSet = Optional.of(f.patchSet());
+      if (f.patchSet().isEmpty()) {
+        setPhase(RolloutPhase.COMPLETED, Reason.NOTHING_TO_INSTALL, f.detail(), CONTROLLER);
+        actions.add(new Action.Notify(Reason.NOTHING_TO_INSTALL, f.detail()));
+      } else {
+        events.add(
+            event(
+                Reason.PATCH_SET_FROZEN,
+                null,
+                f.patchSet().packages().size() + " package versions: " + f.detail()));
+        setPhase(RolloutPhase.RUNNING, Reason.PATCH_SET_FROZEN, "", CONTROLLER);
+      }
+    }
+
+    private void patched(HostState h, HostPatched p) {
+      boolean reboot =
+          switch (policy.spec().reboot()) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case IF_REQUIRED -> p.rebootNeeded();
+          };
+      HostState next = h.patched(p.installed(), reboot, p.expectedKernel());
+      Reason why = p.installed().isEmpty() ? Reason.NOTHING_FOR_HOST : Reason.INSTALLED;
+      String text = String.join(" ", p.installed().stream().map(PackageVersion::pinned).toList());
+      if (reboot) {
+        put(next.to(HostPhase.REBOOTING, why, text, now), why, text);
+      } else {
+        put(next.verifying(now, why, text), why, text);
+      }
+    }
+
+    private void health(HealthReport r) {
+      HostState h = hosts.get(r.host());
+      if (h == null || (h.phase() != HostPhase.VERIFYING && h.phase() != HostPhase.HEALTHY)) {
+        return;
+      }
+      List<CheckResult> failed =
+          r.results().stream().filter(c -> c.verdict() == Verdict.FAIL).toList();
+      List<CheckResult> unsure =
+          r.results().stream().filter(c -> c.verdict() == Verdict.INCONCLUSIVE).toList();
+      if (!failed.isEmpty()) {
+        String text = describe(failed);
+        boolean graceLeft =
+            h.phase() == HostPhase.VERIFYING
+                && h.verifyingSince().map(s -> now.isBefore(s.plus(timeout))).orElse(false);
+        if (graceLeft) {
+          put(h.checked(now, Reason.HEALTH_RETRYING, text), Reason.HEALTH_RETRYING, text);
+        } else {
+          put(
+              h.checked(now, Reason.HEALTH_FAILED, text)
+                  .to(HostPhase.FAILED, Reason.HEALTH_FAILED, text, now),
+              Reason.HEALTH_FAILED,
+              text);
+        }
+        return;
+      }
+      if (!unsure.isEmpty()) {
+        String text = describe(unsure);
+        hosts.put(h.name(), h.checked(now, Reason.HEALTH_INCONCLUSIVE, text));
+        if (phase != RolloutPhase.PAUSED && !phase.isTerminal()) {
+          resumeTo = Optional.of(phase);
+          setPhase(
+              RolloutPhase.PAUSED, Reason.HEALTH_INCONCLUSIVE, h.name() + ": " + text, CONTROLLER);
+        }
+        return;
+      }
+      if (h.phase() == HostPhase.VERIFYING) {
+        put(
+            h.checked(now, Reason.HEALTH_PASSED, "")
+                .to(HostPhase.HEALTHY, Reason.HEALTH_PASSED, "", now),
+            Reason.HEALTH_PASSED,
+            "");
+      } else {
+        hosts.put(h.name(), h.checked(now, Reason.HEALTH_PASSED, ""));
+      }
+    }
+
+    private static String describe(List<CheckResult> results) {
+      return String.join("; ", results.stream().map(c -> c.check() + ": " + c.detail()).toList());
+    }
+
+    // ---- 2. failures ----
+
+    private void checkFailures() {
+      List<HostState> failed =
+          waves.get(wave).hosts().stream()
+              .map(hosts::get)
+              .filter(h -> h.phase() == HostPhase.FAILED)
+              .toList();
+      if (failed.size() <= policy.spec().failure().maxFailedHosts()) {
+        return;
+      }
+      String names =
+          String.join(
+              ", ", failed.stream().map(h -> h.name() + " (" + h.reason().text + ")").toList());
+      setPhase(RolloutPhase.HALTED, Reason.TOO_MANY_FAILURES, names, CONTROLLER);
+      if (policy.spec().failure().quarantine()) {
+        for (HostState h : failed) {
+          if (!h.installed().isEmpty()) {
+            actions.add(
+                new Action.Quarantine(
+                    h.installed(), h.name(), h.reason().text + ": " + h.detail()));
+            events.add(
+                new Event(
+                    now,
+                    Reason.QUARANTINED,
+                    Optional.of(h.wave()),
+                    Optional.of(h.name()),
+                    CONTROLLER,
+                    String.join(" ", h.installed().stream().map(PackageVersion::pinned).toList())));
+          }
+        }
+      }
+      actions.add(new Action.Notify(Reason.TOO_MANY_FAILURES, names));
+    }
+
+    // ---- 3. progress ----
+
+    private void progress() {
+      switch (phase) {
+        case PENDING -> {
+          if (base.canaries().isEmpty()) {
+            setPhase(
+                RolloutPhase.COMPLETED, Reason.NOTHING_TO_INSTALL, "no host selected", CONTROLLER);
+          } else if (!seen.freezing()) {
+            actions.add(new Action.FreezePatchSet(base.canaries()));
+          }
+        }
+        case RUNNING -> running();
+        case SOAKING -> {
+          continueActiveHosts();
+          recheck();
+          WaveState w = waves.get(wave);
+          if (w.isSoakComplete(now) && hostsOf(wave).noneMatch(h -> h.phase().isActive())) {
+            events.add(event(Reason.SOAK_COMPLETE, wave, w.name()));
+            nextWave();
+          } else {
+            wake(w.soakStartedAt().orElse(now).plus(w.soak()));
+          }
+        }
+        case AWAITING_APPROVAL, PAUSED -> continueActiveHosts();
+        default -> {}
+      }
+    }
+
+    private void running() {
+      WaveState w = waves.get(wave);
+      if (w.startedAt().isEmpty()) {
+        if (!schedule.isAllowed(now)) {
+          waitForWindow();
+          return;
+        }
+        waves.set(wave, w.started(now));
+        events.add(
+            event(Reason.WAVE_STARTED, wave, w.name() + " (" + w.hosts().size() + " hosts)"));
+      }
+      continueActiveHosts();
+      if (schedule.isAllowed(now)) {
+        startHosts();
+      } else {
+        waitForWindow();
+      }
+      if (phase == RolloutPhase.RUNNING && isStuckBehindFailedHosts()) {
+        resumeTo = Optional.of(RolloutPhase.RUNNING);
+        setPhase(
+            RolloutPhase.PAUSED,
+            Reason.BLOCKED_BY_FAILED_HOST,
+            String.join(", ", failedGroups()),
+            CONTROLLER);
+        actions.add(new Action.Notify(Reason.BLOCKED_BY_FAILED_HOST, detail));
+        return;
+      }
+      if (hostsOf(wave).allMatch(h -> h.phase().isDone()) && phase == RolloutPhase.RUNNING) {
+        waves.set(wave, waves.get(wave).soaking(now));
+        setPhase(RolloutPhase.SOAKING, Reason.WAVE_SOAKING, waves.get(wave).name(), CONTROLLER);
+        WaveState soaking = waves.get(wave);
+        if (soaking.isSoakComplete(now)) {
+          events.add(event(Reason.SOAK_COMPLETE, wave, soaking.name()));
+          nextWave();
+        } else {
+          wake(now.plus(soaking.soak()));
+          recheck();
+        }
+      }
+    }
+
+    private void waitForWindow() {
+      Optional<Instant> open = schedule.nextAllowed(now);
+      if (!Reason.OUTSIDE_WINDOW.equals(reason)) {
+        reason = Reason.OUTSIDE_WINDOW;
+        detail = open.map(t -> "next window opens " + t).orElse("no window within the horizon");
+        events.add(event(Reason.OUTSIDE_WINDOW, wave, detail));
+      }
+      open.ifPresent(this::wake);
+    }
+
+    /** Starts pending hosts of the current wave, in plan order, within the disruption limits. */
+    private void startHosts() {
+      var d = policy.spec().disruption();
+      int fleetLimit = d.maxUnavailable().ofTotalRoundedDownAtLeastOne(hosts.size());
+      int inFlight = (int) hosts.values().stream().filter(h -> h.phase().isInFlight()).count();
+      Map<String, Integer> perGroup = new HashMap<>();
+      for (HostState h : hosts.values()) {
+        if (h.phase().isInFlight()) {
+          h.groups().forEach(g -> perGroup.merge(g, 1, Integer::sum));
+        }
+      }
+      for (String name : waves.get(wave).hosts()) {
+        if (inFlight >= fleetLimit) {
+          return;
+        }
+        HostState h = hosts.get(name);
+        if (h.phase() != HostPhase.PENDING) {
+          continue;
+        }
+        if (h.retryAt().isPresent() && now.isBefore(h.retryAt().get())) {
+          wake(h.retryAt().get());
+          continue;
+        }
+        boolean fits =
+            h.groups().stream()
+                .allMatch(g -> perGroup.getOrDefault(g, 0) < d.maxUnavailablePerGroup());
+        if (!fits) {
+          continue;
+        }
+        inFlight++;
+        h.groups().forEach(g -> perGroup.merge(g, 1, Integer::sum));
+        put(h.to(HostPhase.PREPARING, Reason.HOST_STARTED, "", now), Reason.HOST_STARTED, "");
+        issue(new Action.PrepareHost(name, h.groups()), name);
+      }
+    }
+
+    /** Issues the next step of every active host that has none under way. */
+    private void continueActiveHosts() {
+      for (HostState h : hosts.values()) {
+        if (!h.phase().isActive() || seen.busyHosts().contains(h.name())) {
+          continue;
+        }
+        switch (h.phase()) {
+          case PREPARING -> issue(new Action.PrepareHost(h.name(), h.groups()), h.name());
+          case PATCHING -> {
+            if (h.retryAt().isPresent() && now.isBefore(h.retryAt().get())) {
+              wake(h.retryAt().get());
+            } else {
+              issue(new Action.PatchHost(h.name(), patchSet.orElseThrow()), h.name());
+            }
+          }
+          case REBOOTING ->
+              issue(
+                  new Action.RebootHost(h.name(), h.bootIdBefore().orElse(""), h.since()),
+                  h.name());
+          case VERIFYING -> checkIfDue(h);
+          default -> {}
+        }
+      }
+    }
+
+    /** During a soak, re-checks the wave's healthy hosts every interval. */
+    private void recheck() {
+      hostsOf(wave)
+          .filter(h -> h.phase() == HostPhase.HEALTHY && !seen.busyHosts().contains(h.name()))
+          .forEach(this::checkIfDue);
+    }
+
+    private void checkIfDue(HostState h) {
+      Instant due = h.lastChecked().map(t -> t.plus(interval)).orElse(now);
+      if (!now.isBefore(due)) {
+        issue(new Action.CheckHealth(h.name()), h.name());
+        wake(now.plus(interval));
+      } else {
+        wake(due);
+      }
+    }
+
+    private void nextWave() {
+      do {
+        wave++;
+      } while (wave < waves.size() && waves.get(wave).hosts().isEmpty());
+      if (wave >= waves.size()) {
+        wave = waves.size() - 1;
+        setPhase(RolloutPhase.COMPLETED, Reason.COMPLETED, "", CONTROLLER);
+        actions.add(new Action.Notify(Reason.COMPLETED, ""));
+        return;
+      }
+      WaveState next = waves.get(wave);
+      if (next.manualApproval() && next.approvedBy().isEmpty()) {
+        setPhase(RolloutPhase.AWAITING_APPROVAL, Reason.AWAITING_APPROVAL, next.name(), CONTROLLER);
+        actions.add(new Action.Notify(Reason.AWAITING_APPROVAL, next.name()));
+      } else {
+        setPhase(RolloutPhase.RUNNING, Reason.WAVE_STARTED, next.name(), CONTROLLER);
+        running();
+      }
+    }
+
+    /**
+     * Nothing of the wave is under way or waiting for a retry, yet hosts remain, and every one of
+     * them shares a group with a failed host: the wave cannot finish by itself.
+     */
+    private boolean isStuckBehindFailedHosts() {
+      List<HostState> wait = hostsOf(wave).filter(h -> !h.phase().isDone()).toList();
+      if (wait.isEmpty()
+          || wait.stream()
+              .anyMatch(h -> h.phase() != HostPhase.PENDING || h.retryAt().isPresent())) {
+        return false;
+      }
+      java.util.Set<String> failed = new java.util.HashSet<>(failedGroups());
+      return wait.stream().allMatch(h -> h.groups().stream().anyMatch(failed::contains));
+    }
+
+    private List<String> failedGroups() {
+      return hosts.values().stream()
+          .filter(h -> h.phase() == HostPhase.FAILED)
+          .flatMap(h -> h.groups().stream())
+          .distinct()
+          .sorted()
+          .toList();
+    }
+
+    // ---- helpers ----
+
+    private java.util.stream.Stream<HostState> hostsOf(int index) {
+      return waves.get(index).hosts().stream().map(hosts::get);
+    }
+
+    private Optional<HostState> host(String name, HostPhase expected) {
+      HostState h = hosts.get(name);
+      return h != null && h.phase() == expected ? Optional.of(h) : Optional.empty();
+    }
+
+    private void put(HostState h, Reason why, String text) {
+      hosts.put(h.name(), h);
+      events.add(
+          new Event(
+              now,
+              why,
+              Optional.of(h.wave()),
+              Optional.of(h.name()),
+              CONTROLLER,
+              h.phase().name() + (text.isEmpty() ? "" : ": " + text)));
+    }
+
+    private void issue(Action a, String host) {
+      if (issued.add(host)) {
+        actions.add(a);
+      }
+    }
+
+    private void setPhase(RolloutPhase next, Reason why, String text, String actor) {
+      phase = next;
+      reason = why;
+      detail = text;
+      events.add(
+          new Event(
+              now,
+              why,
+              Optional.of(wave),
+              Optional.empty(),
+              actor,
+              next.name() + (text.isEmpty() ? "" : ": " + text)));
+    }
+
+    private Event event(Reason why, Integer w, String text) {
+      return new Event(now, why, Optional.ofNullable(w), Optional.empty(), CONTROLLER, text);
+    }
+
+    private void wake(Instant t) {
+      Instant at = t.isBefore(now) ? now : t;
+      if (wakeUp.isEmpty() || at.isBefore(wakeUp.get())) {
+        wakeUp = Optional.of(at);
+      }
+    }
+  }
+
+  /** The actor of the controller's own transitions. */
+  public static final String CONTROLLER = "controller";
+}

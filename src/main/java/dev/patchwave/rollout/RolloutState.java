@@ -1,0 +1,102 @@
+package dev.patchwave.rollout;
+
+import dev.patchwave.patch.PatchSet;
+import dev.patchwave.plan.Plan;
+import dev.patchwave.plan.PlannedWave;
+import dev.patchwave.policy.RolloutPolicy;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything known about one rollout: its policy and plan (frozen at start), its patch set (frozen
+ * from the canaries), its phase, its current wave and every host's progress. Persisted whole after
+ * every decision; resuming from it is the engine's only way back after a restart.
+ *
+ * @param resumeTo the phase a paused rollout returns to
+ */
+public record RolloutState(
+    long id,
+    RolloutPolicy policy,
+    String startedBy,
+    Instant startedAt,
+    RolloutPhase phase,
+    Reason reason,
+    String detail,
+    Optional<RolloutPhase> resumeTo,
+    Optional<PatchSet> patchSet,
+    int wave,
+    List<WaveState> waves,
+    Map<String, HostState> hosts) {
+
+  public RolloutState {
+    waves = List.copyOf(waves);
+    hosts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
+  }
+
+  /** A new rollout of {@code policy} following {@code plan}. */
+  public static RolloutState start(
+      long id, RolloutPolicy policy, Plan plan, String startedBy, Instant now) {
+    List<WaveState> waves = new ArrayList<>();
+    Map<String, HostState> hosts = new LinkedHashMap<>();
+    for (PlannedWave w : plan.waves()) {
+      List<String> names = new ArrayList<>();
+      w.batches()
+          .forEach(
+              b ->
+                  b.hosts()
+                      .forEach(
+                          p -> {
+                            names.add(p.host());
+                            hosts.put(
+                                p.host(), HostState.pending(p.host(), w.index(), p.groups(), now));
+                          }));
+      waves.add(
+          new WaveState(
+              w.name(),
+              names,
+              w.soak(),
+              w.manualApproval(),
+              Optional.empty(),
+              Optional.empty(),
+              Optional.empty()));
+    }
+    return new RolloutState(
+        id,
+        policy,
+        startedBy,
+        now,
+        RolloutPhase.PENDING,
+        Reason.STARTED,
+        "",
+        Optional.empty(),
+        Optional.empty(),
+        0,
+        waves,
+        hosts);
+  }
+
+  public WaveState currentWave() {
+    return waves.get(wave);
+  }
+
+  public HostState host(String name) {
+    return hosts.get(name);
+  }
+
+  public List<HostState> hostsOfWave(int index) {
+    return waves.get(index).hosts().stream().map(hosts::get).toList();
+  }
+
+  /** The canary hosts: those of the first wave that has any. */
+  public List<String> canaries() {
+    return waves.stream()
+        .map(WaveState::hosts)
+        .filter(h -> !h.isEmpty())
+        .findFirst()
+        .orElse(List.of());
+  }
+}
