@@ -369,7 +369,10 @@ public final class RolloutMachine {
         setPhase(
             RolloutPhase.PAUSED,
             Reason.BLOCKED_BY_FAILED_HOST,
-            String.join(", ", failedGroups()),
+            "failed: "
+                + String.join(", ", failedHosts())
+                + "; their groups: "
+                + String.join(", ", failedGroups()),
             CONTROLLER);
         actions.add(new Action.Notify(Reason.BLOCKED_BY_FAILED_HOST, detail));
         return;
@@ -502,13 +505,20 @@ public final class RolloutMachine {
      */
     private boolean isStuckBehindFailedHosts() {
       List<HostState> wait = hostsOf(wave).filter(h -> !h.phase().isDone()).toList();
-      if (wait.isEmpty()
-          || wait.stream()
-              .anyMatch(h -> h.phase() != HostPhase.PENDING || h.retryAt().isPresent())) {
-        return false;
-      }
-      java.util.Set<String> failed = new java.util.HashSet<>(failedGroups());
-      return wait.stream().allMatch(h -> h.groups().stream().anyMatch(failed::contains));
+      boolean anyActive = hosts.values().stream().anyMatch(h -> h.phase().isActive());
+      boolean anyFailed = hosts.values().stream().anyMatch(h -> h.phase() == HostPhase.FAILED);
+      return !wait.isEmpty()
+          && !anyActive
+          && anyFailed
+          && wait.stream().allMatch(h -> h.phase() == HostPhase.PENDING && h.retryAt().isEmpty());
+    }
+
+    private List<String> failedHosts() {
+      return hosts.values().stream()
+          .filter(h -> h.phase() == HostPhase.FAILED)
+          .map(HostState::name)
+          .sorted()
+          .toList();
     }
 
     private List<String> failedGroups() {
