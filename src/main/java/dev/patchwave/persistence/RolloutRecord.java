@@ -1,0 +1,59 @@
+package dev.patchwave.persistence;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.OffsetDateTime;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A rollout row: the state document plus the columns it is listed by. */
+@Entity
+@Table(name = "rollout")
+public class RolloutRecord extends PanacheEntityBase {
+
+  @Id
+  @GeneratedValue(strategy = GenerationType.IDENTITY)
+  public Long id;
+
+  @Column(name = "policy_name", nullable = false, length = 63)
+  public String policyName;
+
+  /** The policy text the rollout started from; later edits of the policy do not change it. */
+  @Column(name = "policy_source", nullable = false, length = 1_048_576)
+  public String policySource;
+
+  @Column(nullable = false, length = 32)
+  public String phase;
+
+  @Column(nullable = false, length = 64)
+  public String reason;
+
+  @Column(nullable = false, length = 4000)
+  public String detail;
+
+  @Column(nullable = false)
+  public int wave;
+
+  @Column(name = "started_by", nullable = false)
+  public String startedBy;
+
+  @Column(name = "started_at", nullable = false)
+  public OffsetDateTime startedAt;
+
+  @Column(name = "updated_at", nullable = false)
+  public OffsetDateTime updatedAt;
+
+  /** {@link dev.patchwave.rollout.RolloutState} without its policy, as JSON. */
+  @JdbcTypeCode(SqlTypes.LONG32VARCHAR)
+  @Column(nullable = false)
+  public String state;
+
+  /** Optimistic lock: two writers never both win. */
+  @Version public long version;
+}
