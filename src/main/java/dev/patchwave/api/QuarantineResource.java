@@ -1,0 +1,128 @@
+package dev.patchwave.api;
+
+import dev.patchwave.engine.HostSteps;
+import dev.patchwave.patch.PackageGrammar;
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.persistence.QuarantineRecord;
+import dev.patchwave.persistence.QuarantineStore;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** {@code /api/v1/quarantine}: package versions blocked fleet-wide. */
+@Path("/api/v1/quarantine")
+@Tag(name = "quarantine")
+@Produces(MediaType.APPLICATION_JSON)
+public class QuarantineResource {
+
+  private final QuarantineStore store;
+  private final HostSteps steps;
+
+  public QuarantineResource(QuarantineStore store, HostSteps steps) {
+    this.store = store;
+    this.steps = steps;
+  }
+
+  public record AddRequest(String packageName, String version, String reason) {}
+
+  public record Entry(
+      long id,
+      String packageName,
+      String version,
+      Long rolloutId,
+      String host,
+      String reason,
+      OffsetDateTime createdAt,
+      String createdBy,
+      OffsetDateTime releasedAt,
+      String releasedBy) {
+    static Entry of(QuarantineRecord r) {
+      return new Entry(
+          r.id,
+          r.packageName,
+          r.version,
+          r.rolloutId,
+          r.host,
+          r.reason,
+          r.createdAt,
+          r.createdBy,
+          r.releasedAt,
+          r.releasedBy);
+    }
+  }
+
+  @GET
+  @Operation(summary = "Quarantined package versions (active; ?all=true includes released ones)")
+  public List<Entry> list(@QueryParam("all") @DefaultValue("false") boolean all) {
+    return store.list(all).stream().map(Entry::of).toList();
+  }
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Quarantine a package version by hand; pins are written to every host")
+  public Response add(AddRequest request, @Context UriInfo uri) {
+    if (request == null
+        || !PackageGrammar.isDebianName(request.packageName())
+        || !PackageGrammar.isDebianVersion(request.version())) {
+      throw new BadRequestException(
+          "body must be {\"packageName\": ..., \"version\": ..., \"reason\": ...} with "
+              + PackageGrammar.DEBIAN_NAME_WHAT
+              + " and "
+              + PackageGrammar.DEBIAN_VERSION_WHAT);
+    }
+    String reason = request.reason() == null ? "" : request.reason();
+    if (reason.length() > 500 || reason.chars().anyMatch(Character::isISOControl)) {
+      throw new BadRequestException("reason must be one line of at most 500 characters");
+    }
+    QuarantineRecord r =
+        store.add(
+            new PackageVersion(request.packageName(), request.version()),
+            null,
+            null,
+            reason,
+            "api");
+    repin();
+    return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(r.id)).build())
+        .entity(Entry.of(r))
+        .build();
+  }
+
+  @DELETE
+  @Path("{id}")
+  @Operation(summary = "Release a quarantined version; pins are rewritten without it")
+  public Response release(@PathParam("id") String id) {
+    long n;
+    try {
+      n = Long.parseLong(id);
+    } catch (NumberFormatException e) {
+      throw new BadRequestException("id must be an integer");
+    }
+    if (!store.release(n, "api")) {
+      throw new NotFoundException("no active quarantine entry " + n);
+    }
+    repin();
+    return Response.noContent().build();
+  }
+
+  private void repin() {
+    List<PackageVersion> active = store.active();
+    CompletableFuture.runAsync(() -> steps.writePins(active, "patchwave quarantine"));
+  }
+}

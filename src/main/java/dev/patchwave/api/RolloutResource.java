@@ -1,0 +1,209 @@
+package dev.patchwave.api;
+
+import dev.patchwave.api.ProblemDetail.Type;
+import dev.patchwave.engine.RolloutEngine;
+import dev.patchwave.persistence.RolloutEventRecord;
+import dev.patchwave.persistence.RolloutStore;
+import dev.patchwave.policy.Names;
+import dev.patchwave.rollout.Observation;
+import dev.patchwave.rollout.RolloutPhase;
+import dev.patchwave.rollout.RolloutState;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** {@code /api/v1/rollouts}: start, watch, pause, resume, abort, approve. */
+@Path("/api/v1/rollouts")
+@Tag(name = "rollouts")
+@Produces(MediaType.APPLICATION_JSON)
+public class RolloutResource {
+
+  private final RolloutEngine engine;
+  private final RolloutStore store;
+
+  public RolloutResource(RolloutEngine engine, RolloutStore store) {
+    this.engine = engine;
+    this.store = store;
+  }
+
+  public record StartRequest(String policy) {}
+
+  public record RolloutSummary(
+      long id,
+      String policy,
+      String phase,
+      String reason,
+      String detail,
+      int wave,
+      String startedBy,
+      OffsetDateTime startedAt,
+      OffsetDateTime updatedAt) {}
+
+  public record EventView(
+      long id, Instant at, String reason, Integer wave, String host, String actor, String detail) {}
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(
+      summary = "Start a rollout of a policy",
+      description = "201 with Location; 409 if a rollout of the policy is already running.")
+  public Response start(StartRequest request, @Context UriInfo uri) {
+    if (request == null
+        || request.policy() == null
+        || !Names.OBJECT_NAME.matcher(request.policy()).matches()) {
+      throw new BadRequestException(
+          "body must be {\"policy\": \"<name>\"} with " + Names.OBJECT_NAME_WHAT);
+    }
+    try {
+      RolloutState s = engine.start(request.policy(), "api");
+      return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(s.id())).build())
+          .entity(RolloutView.of(s))
+          .build();
+    } catch (RolloutEngine.Refused e) {
+      return ProblemDetail.response(e.conflict ? Type.CONFLICT : Type.NOT_FOUND, e.getMessage());
+    }
+  }
+
+  @GET
+  @Operation(summary = "List rollouts, newest first, optionally by phase")
+  public List<RolloutSummary> list(@QueryParam("phase") String phase) {
+    if (phase != null
+        && Arrays.stream(RolloutPhase.values()).noneMatch(p -> p.name().equals(phase))) {
+      throw new BadRequestException(
+          "phase must be one of " + Arrays.toString(RolloutPhase.values()));
+    }
+    return store.list(Optional.ofNullable(phase)).stream()
+        .map(
+            r ->
+                new RolloutSummary(
+                    r.id,
+                    r.policyName,
+                    r.phase,
+                    r.reason,
+                    r.detail,
+                    r.wave,
+                    r.startedBy,
+                    r.startedAt,
+                    r.updatedAt))
+        .toList();
+  }
+
+  @GET
+  @Path("{id}")
+  @Operation(summary = "One rollout: state, waves, patch set, per-host progress")
+  public RolloutView get(@PathParam("id") String id) {
+    return RolloutView.of(find(id));
+  }
+
+  @GET
+  @Path("{id}/events")
+  @Operation(summary = "The rollout's timeline, oldest first; page with ?after=<last event id>")
+  public List<EventView> events(
+      @PathParam("id") String id,
+      @QueryParam("after") @DefaultValue("0") long after,
+      @QueryParam("limit") @DefaultValue("500") int limit) {
+    long rollout = find(id).id();
+    if (limit < 1 || limit > 5000) {
+      throw new BadRequestException("limit must be from 1 to 5000");
+    }
+    return store.events(rollout, after, limit).stream().map(RolloutResource::event).toList();
+  }
+
+  @POST
+  @Path("{id}/pause")
+  @Operation(summary = "Pause: nothing new starts; hosts under way finish their step")
+  public RolloutView pause(@PathParam("id") String id) {
+    return command(id, new Observation.Pause("api"), RolloutPhase.PAUSED);
+  }
+
+  @POST
+  @Path("{id}/resume")
+  @Operation(summary = "Resume a paused rollout")
+  public RolloutView resume(@PathParam("id") String id) {
+    RolloutState s = find(id);
+    if (s.phase() != RolloutPhase.PAUSED) {
+      throw conflict("rollout " + s.id() + " is " + s.phase() + ", not PAUSED");
+    }
+    return RolloutView.of(engine.command(s.id(), new Observation.Resume("api")));
+  }
+
+  @POST
+  @Path("{id}/abort")
+  @Operation(summary = "Abort: nothing more is touched")
+  public RolloutView abort(@PathParam("id") String id) {
+    return command(id, new Observation.Abort("api"), RolloutPhase.ABORTED);
+  }
+
+  @POST
+  @Path("{id}/waves/{index}/approve")
+  @Operation(summary = "Approve a gated wave")
+  public RolloutView approve(@PathParam("id") String id, @PathParam("index") String index) {
+    RolloutState s = find(id);
+    int wave = parse(index, "wave index");
+    if (s.phase() != RolloutPhase.AWAITING_APPROVAL || s.wave() != wave) {
+      throw conflict(
+          "rollout "
+              + s.id()
+              + " is "
+              + s.phase()
+              + " at wave "
+              + s.wave()
+              + "; wave "
+              + wave
+              + " is not awaiting approval");
+    }
+    return RolloutView.of(engine.command(s.id(), new Observation.Approve(wave, "api")));
+  }
+
+  private RolloutView command(String id, Observation o, RolloutPhase target) {
+    RolloutState s = find(id);
+    if (s.phase().isTerminal()) {
+      throw conflict("rollout " + s.id() + " is " + s.phase() + "; it cannot become " + target);
+    }
+    return RolloutView.of(engine.command(s.id(), o));
+  }
+
+  private RolloutState find(String id) {
+    long n = parse(id, "rollout id");
+    return store.load(n).orElseThrow(() -> new NotFoundException("no rollout " + n)).state();
+  }
+
+  private static int parse(String text, String what) {
+    try {
+      int n = Integer.parseInt(text);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new BadRequestException(what + " must be a non-negative integer");
+    }
+  }
+
+  private static jakarta.ws.rs.WebApplicationException conflict(String message) {
+    return new jakarta.ws.rs.ClientErrorException(message, Response.Status.CONFLICT);
+  }
+
+  private static EventView event(RolloutEventRecord e) {
+    return new EventView(
+        e.id, e.occurredAt.toInstant(), e.reason, e.wave, e.host, e.actor, e.detail);
+  }
+}

@@ -1,0 +1,76 @@
+package dev.patchwave.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.patchwave.engine.HostSteps;
+import dev.patchwave.health.HealthChecker;
+import dev.patchwave.host.HostExecutor;
+import dev.patchwave.host.HostRouter;
+import dev.patchwave.host.simulated.SimulatedHostExecutor;
+import dev.patchwave.host.ssh.JschHostExecutor;
+import dev.patchwave.host.ssh.SshSettings;
+import dev.patchwave.inventory.HostSource;
+import dev.patchwave.persistence.QuarantineStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.Typed;
+import jakarta.inject.Singleton;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Chooses and builds the adapters from configuration. No logic. */
+@ApplicationScoped
+public class EngineWiring {
+
+  @Produces
+  @Singleton
+  @Typed(SimulatedHostExecutor.class)
+  SimulatedHostExecutor simulated(
+      Clock clock, @ConfigProperty(name = "patchwave.simulation.boot-time") Duration bootTime) {
+    return new SimulatedHostExecutor(clock, bootTime);
+  }
+
+  @Produces
+  @Singleton
+  @Typed(JschHostExecutor.class)
+  JschHostExecutor ssh(
+      @ConfigProperty(name = "patchwave.ssh.user") String user,
+      @ConfigProperty(name = "patchwave.ssh.private-key-file") Optional<Path> key,
+      @ConfigProperty(name = "patchwave.ssh.known-hosts-file") Optional<Path> knownHosts,
+      @ConfigProperty(name = "patchwave.ssh.connect-timeout") Duration connectTimeout,
+      @ConfigProperty(name = "patchwave.ssh.sudo") boolean sudo,
+      @ConfigProperty(name = "patchwave.ssh.max-sessions") int maxSessions,
+      @ConfigProperty(name = "patchwave.ssh.max-output-bytes") int maxOutput) {
+    return new JschHostExecutor(
+        new SshSettings(user, key, knownHosts, connectTimeout, sudo, maxSessions, maxOutput));
+  }
+
+  @Produces
+  @Singleton
+  HostExecutor hosts(JschHostExecutor ssh, SimulatedHostExecutor simulated) {
+    return new HostRouter(ssh, simulated);
+  }
+
+  @Produces
+  @Singleton
+  HostSteps steps(
+      HostExecutor hosts,
+      HostSource inventory,
+      QuarantineStore quarantine,
+      ObjectMapper json,
+      Clock clock,
+      @ConfigProperty(name = "patchwave.prometheus.url") Optional<String> prometheus,
+      @ConfigProperty(name = "patchwave.reboot.poll-interval") Duration poll) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    return new HostSteps(
+        hosts,
+        new HealthChecker(hosts, http, json, prometheus),
+        inventory::hosts,
+        quarantine::active,
+        clock,
+        poll);
+  }
+}

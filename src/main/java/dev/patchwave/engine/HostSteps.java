@@ -1,0 +1,380 @@
+package dev.patchwave.engine;
+
+import dev.patchwave.health.HealthChecker;
+import dev.patchwave.host.CommandResult;
+import dev.patchwave.host.HostException;
+import dev.patchwave.host.HostExecutor;
+import dev.patchwave.host.HostExecutor.HostSession;
+import dev.patchwave.inventory.Host;
+import dev.patchwave.patch.AptPackageManager;
+import dev.patchwave.patch.Command;
+import dev.patchwave.patch.PackageManager;
+import dev.patchwave.patch.PackageManager.InstallFailure;
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.patch.PatchSet;
+import dev.patchwave.patch.PendingUpdate;
+import dev.patchwave.policy.RolloutPolicy;
+import dev.patchwave.rollout.HostState;
+import dev.patchwave.rollout.Observation;
+import dev.patchwave.rollout.Reason;
+import dev.patchwave.rollout.RolloutState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Carries out one host action and reports its outcome as an {@link Observation}.
+ *
+ * <p>Every step is idempotent, so that a controller restarted in the middle can run it again:
+ * {@link #patch} installs only what is still pending and reports what the host has; {@link #reboot}
+ * reboots only if the boot id is still the one recorded before; the rest only read. Before a
+ * command that changes a host, the step asks {@code mayAct} (the rollout's fence still holds and
+ * the rollout still wants the step) and abandons the step if not. Blocking.
+ */
+public final class HostSteps {
+
+  /** The step was abandoned because the controller may no longer act on the rollout. */
+  public static final class Abandoned extends RuntimeException {
+    Abandoned(String host) {
+      super("step on " + host + " abandoned: this controller no longer holds the rollout");
+    }
+  }
+
+  static final Duration PROBE = Duration.ofSeconds(30);
+  static final Command BOOT_ID =
+      Command.of(Command.Kind.PROBE, PROBE, "cat", "/proc/sys/kernel/random/boot_id");
+  static final Command UNAME = Command.of(Command.Kind.PROBE, PROBE, "uname", "-r");
+  static final Command REBOOT = Command.of(Command.Kind.REBOOT, PROBE, "systemctl", "reboot");
+  static final Command TRUE = Command.of(Command.Kind.PROBE, PROBE, "true");
+
+  /** Groups larger than this are not probed member by member before a host starts. */
+  static final int MAX_PROBED_GROUP = 50;
+
+  private final HostExecutor hosts;
+  private final HealthChecker health;
+  private final Supplier<List<Host>> inventory;
+  private final Supplier<List<PackageVersion>> quarantined;
+  private final Clock clock;
+  private final Duration rebootPoll;
+  private final PackageManager apt = new AptPackageManager();
+
+  public HostSteps(
+      HostExecutor hosts,
+      HealthChecker health,
+      Supplier<List<Host>> inventory,
+      Supplier<List<PackageVersion>> quarantined,
+      Clock clock,
+      Duration rebootPoll) {
+    this.hosts = hosts;
+    this.health = health;
+    this.inventory = inventory;
+    this.quarantined = quarantined;
+    this.clock = clock;
+    this.rebootPoll = rebootPoll;
+  }
+
+  /** Reads the canaries' pending updates and freezes those the policy takes into a patch set. */
+  public Observation freeze(RolloutState rollout, List<String> canaries) {
+    RolloutPolicy.Packages packages = rollout.policy().spec().packages();
+    Set<PackageVersion> blocked = new HashSet<>(quarantined.get());
+    Set<PackageVersion> frozen = new TreeSet<>();
+    List<String> seen = new ArrayList<>();
+    for (String name : canaries) {
+      Optional<Host> host = find(name);
+      if (host.isEmpty()) {
+        return new Observation.FreezeFailed("canary " + name + " is not in the inventory");
+      }
+      try (HostSession s = hosts.open(host.get())) {
+        PackageManager pm = manager(host.get());
+        s.run(pm.refreshIndex());
+        CommandResult listed = s.run(pm.listUpdates());
+        if (!listed.succeeded()) {
+          return new Observation.FreezeFailed(
+              name + ": listing updates failed: " + listed.summary());
+        }
+        List<PackageVersion> wanted =
+            pm.parseUpdates(listed.stdout()).stream()
+                .filter(u -> packages.origin() == RolloutPolicy.PackageOrigin.ALL || u.security())
+                .filter(u -> packages.selects(u.name()))
+                .map(PendingUpdate::candidateVersion)
+                .filter(v -> !blocked.contains(v))
+                .toList();
+        if (wanted.isEmpty()) {
+          seen.add(name + ": nothing");
+          continue;
+        }
+        CommandResult simulated = s.run(pm.simulateInstall(wanted));
+        if (!simulated.succeeded()) {
+          return new Observation.FreezeFailed(
+              name + ": simulating the install failed: " + simulated.summary());
+        }
+        List<PackageVersion> closure =
+            pm.parseSimulation(simulated.stdout()).stream()
+                .filter(v -> !blocked.contains(v))
+                .toList();
+        frozen.addAll(closure);
+        seen.add(name + ": " + closure.size());
+      } catch (HostException e) {
+        return new Observation.FreezeFailed(e.getMessage());
+      }
+    }
+    return new Observation.PatchSetFrozen(PatchSet.of(frozen), String.join(", ", seen));
+  }
+
+  /**
+   * Checks that the host and the other members of its redundancy groups answer, and records the
+   * host's boot id.
+   */
+  public Observation prepare(RolloutState rollout, String name) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty()) {
+      return new Observation.HostGone(name);
+    }
+    Optional<String> down = downMember(rollout, host.get());
+    if (down.isPresent()) {
+      return new Observation.HostBlocked(name, down.get());
+    }
+    try (HostSession s = hosts.open(host.get())) {
+      String bootId = s.run(BOOT_ID).stdout().strip();
+      return new Observation.HostPrepared(name, bootId);
+    } catch (HostException.HostKeyRejected e) {
+      return new Observation.HostStepFailed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
+    } catch (HostException e) {
+      return new Observation.HostStepFailed(name, Reason.HOST_UNREACHABLE, e.getMessage(), true);
+    }
+  }
+
+  /** Installs the patch set's versions the host has pending; reports what the host has now. */
+  public Observation patch(
+      RolloutState rollout, String name, PatchSet set, BooleanSupplier mayAct) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty()) {
+      return new Observation.HostGone(name);
+    }
+    PackageManager pm = manager(host.get());
+    Set<String> names = set.byName().keySet();
+    try (HostSession s = hosts.open(host.get())) {
+      CommandResult listed = s.run(pm.listUpdates());
+      if (!listed.succeeded()) {
+        return failed(
+            name, Reason.INSTALL_FAILED, "listing updates failed: " + listed.summary(), false);
+      }
+      List<PendingUpdate> pending =
+          pm.parseUpdates(listed.stdout()).stream().filter(u -> names.contains(u.name())).toList();
+      Map<String, Set<String>> offered =
+          pending.isEmpty()
+              ? Map.of()
+              : pm.parseAvailableVersions(
+                  s.run(pm.availableVersions(pending.stream().map(PendingUpdate::name).toList()))
+                      .stdout());
+      PatchSet.Selection selection = set.select(pending, offered);
+      if (!selection.unavailable().isEmpty()) {
+        return failed(
+            name,
+            Reason.VERSION_UNAVAILABLE,
+            "the patch set's version is not offered: " + join(selection.unavailable()),
+            false);
+      }
+      Set<PackageVersion> blocked = new HashSet<>(quarantined.get());
+      List<PackageVersion> install =
+          selection.install().stream().filter(v -> !blocked.contains(v)).toList();
+      if (!install.isEmpty()) {
+        CommandResult simulated = s.run(pm.simulateInstall(install));
+        if (!simulated.succeeded()) {
+          return failed(name, Reason.VERSION_UNAVAILABLE, simulated.summary(), false);
+        }
+        List<PackageVersion> outside =
+            pm.parseSimulation(simulated.stdout()).stream().filter(v -> !set.contains(v)).toList();
+        if (!outside.isEmpty()) {
+          return failed(
+              name,
+              Reason.VERSION_UNAVAILABLE,
+              "installing would also bring versions outside the patch set: " + join(outside),
+              false);
+        }
+        if (!mayAct.getAsBoolean()) {
+          throw new Abandoned(name);
+        }
+        CommandResult installed = s.run(pm.install(install));
+        if (!installed.succeeded()) {
+          InstallFailure why = pm.classifyFailure(installed.exitCode(), installed.stderr());
+          return switch (why) {
+            case LOCKED -> failed(name, Reason.DPKG_LOCKED, installed.summary(), true);
+            case VERSION_UNAVAILABLE ->
+                failed(name, Reason.VERSION_UNAVAILABLE, installed.summary(), false);
+            case FAILED -> failed(name, Reason.INSTALL_FAILED, installed.summary(), false);
+          };
+        }
+      }
+      Map<String, String> now = pm.parseInstalled(s.run(pm.queryInstalled(names)).stdout());
+      List<PackageVersion> present =
+          now.entrySet().stream()
+              .map(e -> new PackageVersion(e.getKey(), e.getValue()))
+              .filter(set::contains)
+              .toList();
+      boolean reboot = s.run(pm.rebootRequired()).exitCode() == 0;
+      Optional<String> kernel = pm.parseNextKernel(s.run(pm.nextKernel()).stdout());
+      return new Observation.HostPatched(name, present, reboot, kernel);
+    } catch (HostException.HostKeyRejected e) {
+      return failed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
+    } catch (HostException.ConnectionLost e) {
+      return failed(
+          name,
+          Reason.INSTALL_FAILED,
+          "connection lost while installing: " + e.getMessage(),
+          false);
+    } catch (HostException e) {
+      return failed(name, Reason.HOST_UNREACHABLE, e.getMessage(), true);
+    }
+  }
+
+  /**
+   * Reboots the host unless it already did (its boot id differs from {@code bootIdBefore}), then
+   * waits for it to answer with a new boot id, until the health timeout after {@code since}.
+   */
+  public Observation reboot(
+      RolloutState rollout,
+      String name,
+      String bootIdBefore,
+      Instant since,
+      BooleanSupplier mayAct) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty()) {
+      return new Observation.HostGone(name);
+    }
+    Instant deadline = since.plus(rollout.policy().spec().health().timeout());
+    try (HostSession s = hosts.open(host.get())) {
+      String bootId = s.run(BOOT_ID).stdout().strip();
+      if (!bootId.equals(bootIdBefore)) {
+        return new Observation.HostRebooted(name, bootId, s.run(UNAME).stdout().strip());
+      }
+      if (!mayAct.getAsBoolean()) {
+        throw new Abandoned(name);
+      }
+      try {
+        s.run(REBOOT);
+      } catch (HostException.ConnectionLost | HostException.Unreachable expected) {
+        // the host went down under the command: that is the reboot
+      }
+    } catch (HostException.HostKeyRejected e) {
+      return failed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
+    } catch (HostException e) {
+      // unreachable: it is already going down or coming up; wait for it below
+    }
+    while (clock.instant().isBefore(deadline)) {
+      sleep(rebootPoll);
+      try (HostSession s = hosts.open(host.get())) {
+        String bootId = s.run(BOOT_ID).stdout().strip();
+        if (!bootId.isEmpty() && !bootId.equals(bootIdBefore)) {
+          return new Observation.HostRebooted(name, bootId, s.run(UNAME).stdout().strip());
+        }
+      } catch (HostException.HostKeyRejected e) {
+        return failed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
+      } catch (HostException e) {
+        // still down
+      }
+    }
+    return failed(
+        name,
+        Reason.DID_NOT_COME_BACK,
+        "no answer with a new boot id within " + rollout.policy().spec().health().timeout(),
+        false);
+  }
+
+  /** Runs the policy's health checks once. */
+  public Observation health(RolloutState rollout, String name) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty()) {
+      return new Observation.HostGone(name);
+    }
+    HostState progress = rollout.host(name);
+    return new Observation.HealthReport(name, health.run(rollout.policy(), host.get(), progress));
+  }
+
+  /** Writes the quarantine pins to every apt host that answers; returns the hosts it missed. */
+  public List<String> writePins(Collection<PackageVersion> versions, String explanation) {
+    List<String> missed = new ArrayList<>();
+    for (Host h : inventory.get()) {
+      if (h.packageManager() != Host.PackageFamily.APT) {
+        continue;
+      }
+      try (HostSession s = hosts.open(h)) {
+        CommandResult r = s.run(apt.writeQuarantine(versions, explanation));
+        if (!r.succeeded()) {
+          missed.add(h.name() + " (" + r.summary() + ")");
+        }
+      } catch (HostException e) {
+        missed.add(h.name() + " (" + e.getClass().getSimpleName() + ")");
+      }
+    }
+    return missed;
+  }
+
+  private Optional<String> downMember(RolloutState rollout, Host host) {
+    List<String> groupBy = rollout.policy().spec().disruption().groupBy();
+    for (String key : groupBy) {
+      String value = host.labels().get(key);
+      if (value == null) {
+        continue;
+      }
+      List<Host> members =
+          inventory.get().stream()
+              .filter(h -> !h.name().equals(host.name()) && value.equals(h.labels().get(key)))
+              .toList();
+      if (members.size() > MAX_PROBED_GROUP) {
+        continue;
+      }
+      for (Host m : members) {
+        HostState inRollout = rollout.host(m.name());
+        if (inRollout != null && inRollout.phase().isInFlight()) {
+          continue; // counted by the disruption limits already
+        }
+        try (HostSession s = hosts.open(m)) {
+          s.run(TRUE);
+        } catch (HostException e) {
+          return Optional.of(key + "=" + value + ": " + m.name() + " does not answer");
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private PackageManager manager(Host host) {
+    if (host.packageManager() != Host.PackageFamily.APT) {
+      throw new IllegalStateException("no " + host.packageManager().word + " driver yet");
+    }
+    return apt;
+  }
+
+  private Optional<Host> find(String name) {
+    return inventory.get().stream().filter(h -> h.name().equals(name)).findFirst();
+  }
+
+  private static Observation failed(String host, Reason why, String detail, boolean retry) {
+    return new Observation.HostStepFailed(host, why, detail, retry);
+  }
+
+  private static String join(Collection<PackageVersion> versions) {
+    return versions.stream().map(PackageVersion::pinned).collect(Collectors.joining(" "));
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Abandoned("interrupted");
+    }
+  }
+}
