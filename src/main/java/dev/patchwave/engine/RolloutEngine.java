@@ -223,7 +223,11 @@ public class RolloutEngine {
     synchronized (locks.computeIfAbsent(id, k -> new Object())) {
       Optional<Fence> fence = store.acquire(id, instanceId, leaseTtl);
       if (fence.isEmpty()) {
+        // Another instance holds the lease. If it died, the lease runs out: look again then.
         fences.remove(id);
+        if (!stopping) {
+          renewals.schedule(() -> reconcileLater(id), leaseTtl.toMillis(), TimeUnit.MILLISECONDS);
+        }
         return;
       }
       fences.put(id, fence.get());

@@ -47,7 +47,7 @@ public class WakeUps {
           TriggerBuilder.newTrigger()
               .withIdentity(key)
               .forJob(job(id))
-              .usingJobData("rollout", id)
+              .usingJobData("rollout", Long.toString(id))
               .startAt(Date.from(at.get()))
               .withSchedule(
                   org.quartz.SimpleScheduleBuilder.simpleSchedule()
@@ -79,7 +79,7 @@ public class WakeUps {
 
     @Override
     public void execute(JobExecutionContext context) {
-      long id = context.getMergedJobDataMap().getLong("rollout");
+      long id = Long.parseLong(context.getMergedJobDataMap().getString("rollout"));
       engine.reconcileLater(id);
     }
   }

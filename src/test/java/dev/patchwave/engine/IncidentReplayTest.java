@@ -50,7 +50,7 @@ class IncidentReplayTest {
         disruption: {groupBy: [kafka-cluster], maxUnavailablePerGroup: 1, maxUnavailable: 3}
         waves:
           - {name: canary, size: 1}
-          - {name: quarter, size: 25%}
+          - {name: quarter, size: 25%, soak: 2s}
           - {name: rest, size: 100%}
         health: {interval: 5s, timeout: 5s}
       """;

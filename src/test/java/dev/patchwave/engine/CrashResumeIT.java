@@ -1,0 +1,201 @@
+package dev.patchwave.engine;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.jcraft.jsch.JSch;
+import dev.patchwave.host.simulated.EmulatedHost;
+import dev.patchwave.inventory.Host;
+import dev.patchwave.testing.EmulatedSshServer;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills the real controller (the production jar, {@code kill -9}) in the middle of a wave, while a
+ * host is being patched or rebooted, and again during a soak; starts it again on the same database.
+ * The rollout must finish, and no host may have installed or rebooted twice.
+ */
+class CrashResumeIT {
+
+  @TempDir Path dir;
+  final List<EmulatedSshServer> servers = new ArrayList<>();
+  Process controller;
+  int port;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (controller != null) {
+      controller.destroyForcibly().waitFor();
+    }
+    for (EmulatedSshServer s : servers) {
+      s.close();
+    }
+  }
+
+  @Test
+  void aControllerKilledMidWaveAndMidSoakResumesWithoutRepeatingAHostStep() throws Exception {
+    Path key = dir.resolve("id_ecdsa");
+    var kp = com.jcraft.jsch.KeyPair.genKeyPair(new JSch(), com.jcraft.jsch.KeyPair.ECDSA, 256);
+    kp.writePrivateKey(key.toString());
+    kp.writePublicKey(dir.resolve("authorized_keys").toString(), "patchwave");
+    StringBuilder inventory =
+        new StringBuilder("apiVersion: patchwave.dev/v1\nkind: Inventory\nhosts:\n");
+    List<String> known = new ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      String name = "node-" + i;
+      Host model =
+          new Host(
+              name,
+              "127.0.0.1",
+              22,
+              Host.Transport.SIMULATED,
+              Host.PackageFamily.APT,
+              new TreeMap<>(Map.of("zone", "z" + (i % 3))),
+              Optional.empty(),
+              Optional.of(
+                  new Host.Simulation(
+                      Map.of("linux-image-generic", "6.8.0-48.48"),
+                      Map.of("linux-image-generic", "6.8.0-50.50"),
+                      List.of())));
+      EmulatedSshServer s =
+          new EmulatedSshServer(
+              new EmulatedHost(model, Clock.systemUTC(), Duration.ofSeconds(3)),
+              dir.resolve("authorized_keys"));
+      servers.add(s);
+      known.add(s.knownHostsLine());
+      inventory
+          .append("  - {name: ")
+          .append(name)
+          .append(", address: 127.0.0.1, port: ")
+          .append(s.port())
+          .append(", labels: {zone: z")
+          .append(i % 3)
+          .append("}}\n");
+    }
+    Files.write(dir.resolve("known_hosts"), known);
+    Files.writeString(dir.resolve("inventory.yaml"), inventory.toString());
+    Files.createDirectories(dir.resolve("policies"));
+    Files.writeString(
+        dir.resolve("policies/nodes.yaml"),
+        """
+        apiVersion: patchwave.dev/v1
+        kind: RolloutPolicy
+        metadata: {name: nodes}
+        spec:
+          selector: {}
+          disruption: {groupBy: [zone], maxUnavailablePerGroup: 1, maxUnavailable: 2}
+          waves:
+            - {name: canary, size: 2, soak: 8s}
+            - {name: rest, size: 100%}
+          health: {interval: 5s, timeout: 1m}
+        """);
+
+    startController();
+    long id =
+        given()
+            .port(port)
+            .contentType(ContentType.JSON)
+            .body("{\"policy\": \"nodes\"}")
+            .post("/api/v1/rollouts")
+            .then()
+            .statusCode(201)
+            .extract()
+            .jsonPath()
+            .getLong("id");
+
+    // 1. kill while a host is patching or rebooting
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                hostPhases(id).stream()
+                    .anyMatch(p -> p.equals("REBOOTING") || p.equals("PATCHING")));
+    killController();
+    startController();
+
+    // 2. kill during the canary's soak
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> rollout(id).getString("phase").equals("SOAKING"));
+    killController();
+    startController();
+
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> rollout(id).getString("phase"),
+            p -> p.equals("COMPLETED") || p.equals("HALTED") || p.equals("PAUSED"));
+    assertThat(rollout(id).getString("phase")).isEqualTo("COMPLETED");
+
+    for (EmulatedSshServer s : servers) {
+      EmulatedHost h = s.host();
+      long installs =
+          h.received().stream().filter(r -> r.mutating() && r.argv().contains("install")).count();
+      assertThat(installs).as("installs on %s", h.name()).isEqualTo(1);
+      assertThat(h.reboots()).as("reboots of %s", h.name()).isEqualTo(1);
+      assertThat(h.installed()).containsEntry("linux-image-generic", "6.8.0-50.50");
+      assertThat(h.runningKernel()).isEqualTo("6.8.0-50-generic");
+    }
+  }
+
+  JsonPath rollout(long id) {
+    return given().port(port).get("/api/v1/rollouts/" + id).jsonPath();
+  }
+
+  List<String> hostPhases(long id) {
+    return rollout(id).getList("hosts.phase", String.class);
+  }
+
+  void startController() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    controller =
+        new ProcessBuilder(
+                java,
+                "-Dquarkus.http.port=" + port,
+                "-Dpatchwave.data-dir=" + dir.resolve("data"),
+                "-Dpatchwave.inventory.file=" + dir.resolve("inventory.yaml"),
+                "-Dpatchwave.policies.dir=" + dir.resolve("policies"),
+                "-Dpatchwave.ssh.private-key-file=" + dir.resolve("id_ecdsa"),
+                "-Dpatchwave.ssh.known-hosts-file=" + dir.resolve("known_hosts"),
+                "-Dpatchwave.ssh.connect-timeout=2s",
+                "-Dpatchwave.reboot.poll-interval=200ms",
+                "-Dpatchwave.lease.ttl=3s",
+                "-jar",
+                System.getProperty("patchwave.jar", "target/quarkus-app/quarkus-run.jar"))
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(Path.of("target", "crash-resume-controller.log").toFile()))
+            .start();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(() -> given().port(port).get("/q/health/ready").statusCode() == 200);
+  }
+
+  void killController() throws InterruptedException {
+    controller.destroyForcibly().waitFor();
+    controller = null;
+  }
+}
