@@ -185,7 +185,8 @@ class CrashResumeIT {
                 System.getProperty("patchwave.jar", "target/quarkus-app/quarkus-run.jar"))
             .redirectErrorStream(true)
             .redirectOutput(
-                ProcessBuilder.Redirect.appendTo(Path.of("target", "crash-resume-controller.log").toFile()))
+                ProcessBuilder.Redirect.appendTo(
+                    Path.of("target", "crash-resume-controller.log").toFile()))
             .start();
     await()
         .atMost(Duration.ofSeconds(60))

@@ -91,7 +91,9 @@ public class SshFleet implements QuarkusTestResourceLifecycleManager {
           "patchwave.ssh.known-hosts-file", dir.resolve("known_hosts").toString(),
           "patchwave.ssh.connect-timeout", "2s",
           "patchwave.policies.dir", dir.resolve("policies").toString(),
-          "patchwave.reboot.poll-interval", "100ms");
+          "patchwave.reboot.poll-interval", "100ms",
+          // its own database: quarantines of other tests must not leak into this fleet
+          "quarkus.datasource.jdbc.url", "jdbc:h2:mem:ssh-fleet;DB_CLOSE_DELAY=-1");
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
