@@ -27,6 +27,13 @@ public class SshFleet implements QuarkusTestResourceLifecycleManager {
   public static final String BAD = "6.8.0-49.49";
 
   private Path dir;
+  private boolean ownDatabase = true;
+
+  /** {@code database=external}: another test resource (PostgreSQL) provides the database. */
+  @Override
+  public void init(Map<String, String> initArgs) {
+    ownDatabase = !"external".equals(initArgs.get("database"));
+  }
 
   @Override
   public Map<String, String> start() {
@@ -85,15 +92,18 @@ public class SshFleet implements QuarkusTestResourceLifecycleManager {
       Files.write(dir.resolve("known_hosts"), known);
       Files.writeString(dir.resolve("inventory.yaml"), inventory.toString());
       Files.createDirectories(dir.resolve("policies"));
-      return Map.of(
-          "patchwave.inventory.file", dir.resolve("inventory.yaml").toString(),
-          "patchwave.ssh.private-key-file", key.toString(),
-          "patchwave.ssh.known-hosts-file", dir.resolve("known_hosts").toString(),
-          "patchwave.ssh.connect-timeout", "2s",
-          "patchwave.policies.dir", dir.resolve("policies").toString(),
-          "patchwave.reboot.poll-interval", "100ms",
-          // its own database: quarantines of other tests must not leak into this fleet
-          "quarkus.datasource.jdbc.url", "jdbc:h2:mem:ssh-fleet;DB_CLOSE_DELAY=-1");
+      Map<String, String> config = new LinkedHashMap<>();
+      config.put("patchwave.inventory.file", dir.resolve("inventory.yaml").toString());
+      config.put("patchwave.ssh.private-key-file", key.toString());
+      config.put("patchwave.ssh.known-hosts-file", dir.resolve("known_hosts").toString());
+      config.put("patchwave.ssh.connect-timeout", "2s");
+      config.put("patchwave.policies.dir", dir.resolve("policies").toString());
+      config.put("patchwave.reboot.poll-interval", "100ms");
+      if (ownDatabase) {
+        // quarantines of other tests must not leak into this fleet
+        config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:ssh-fleet;DB_CLOSE_DELAY=-1");
+      }
+      return config;
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

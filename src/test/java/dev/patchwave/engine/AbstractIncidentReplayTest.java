@@ -1,0 +1,212 @@
+package dev.patchwave.engine;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.patchwave.host.simulated.EmulatedHost;
+import dev.patchwave.host.simulated.EmulatedHost.Received;
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.testing.EmulatedSshServer;
+import dev.patchwave.testing.SshFleet;
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The incident, replayed over real SSH against 12 emulated hosts: a kernel that panics every host
+ * on reboot must reach exactly one host; then a good kernel reaches all twelve without two brokers
+ * of one cluster ever down at once.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class AbstractIncidentReplayTest {
+
+  static final PackageVersion BAD = new PackageVersion("linux-image-generic", SshFleet.BAD);
+  static final String GOOD = "6.8.0-50.50";
+
+  static final String POLICY =
+      """
+      apiVersion: patchwave.dev/v1
+      kind: RolloutPolicy
+      metadata: {name: incident}
+      spec:
+        selector: {}
+        packages: {origin: security, include: ["linux-*"]}
+        disruption: {groupBy: [kafka-cluster], maxUnavailablePerGroup: 1, maxUnavailable: 3}
+        waves:
+          - {name: canary, size: 1}
+          - {name: quarter, size: 25%, soak: 2s}
+          - {name: rest, size: 100%}
+        health: {interval: 5s, timeout: 5s}
+      """;
+
+  @BeforeAll
+  static void yamlIsText() {
+    RestAssured.config =
+        RestAssured.config()
+            .encoderConfig(
+                EncoderConfig.encoderConfig()
+                    .encodeContentTypeAs("application/yaml", ContentType.TEXT));
+  }
+
+  static long startRollout() {
+    return given()
+        .contentType(ContentType.JSON)
+        .body("{\"policy\": \"incident\"}")
+        .post("/api/v1/rollouts")
+        .then()
+        .statusCode(201)
+        .extract()
+        .jsonPath()
+        .getLong("id");
+  }
+
+  static JsonPath awaitPhase(long id, String phase, Duration within) {
+    await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> given().get("/api/v1/rollouts/" + id).jsonPath().getString("phase"),
+            p -> p.equals(phase));
+    return given().get("/api/v1/rollouts/" + id).jsonPath();
+  }
+
+  static List<List<String>> installs(EmulatedHost h) {
+    return h.received().stream()
+        .filter(r -> r.mutating() && r.argv().contains("install"))
+        .map(Received::argv)
+        .toList();
+  }
+
+  @Test
+  @Order(1)
+  void theBadKernelReachesExactlyOneHostAndIsQuarantinedEverywhereElse() {
+    given()
+        .contentType("application/yaml")
+        .body(POLICY)
+        .put("/api/v1/policies/incident")
+        .then()
+        .statusCode(201);
+    long id = startRollout();
+    JsonPath halted = awaitPhase(id, "HALTED", Duration.ofSeconds(60));
+
+    String canary = halted.getString("waves[0].hosts[0]");
+    assertThat(halted.getString("reason")).isEqualTo("TOO_MANY_FAILURES");
+    List<EmulatedSshServer> servers = List.copyOf(SshFleet.SERVERS.values());
+    assertThat(servers).hasSize(12);
+    for (EmulatedSshServer s : servers) {
+      EmulatedHost h = s.host();
+      assertThat(s.injections()).isEmpty();
+      if (h.name().equals(canary)) {
+        assertThat(installs(h))
+            .singleElement()
+            .satisfies(argv -> assertThat(argv).contains(BAD.pinned()));
+        assertThat(h.isPanicked()).isTrue();
+      } else {
+        assertThat(installs(h)).as("installs on %s", h.name()).isEmpty();
+        assertThat(h.reboots()).isZero();
+        assertThat(h.installed()).containsEntry("linux-image-generic", "6.8.0-48.48");
+      }
+    }
+
+    // detection to halt: the canary's reboot deadline passed, then the rollout halted
+    JsonPath events = given().get("/api/v1/rollouts/" + id + "/events").jsonPath();
+    Instant rebooting =
+        Instant.parse(
+            events.getString(
+                "find { it.host == '" + canary + "' && it.detail.startsWith('REBOOTING') }.at"));
+    Instant haltedAt =
+        Instant.parse(events.getString("find { it.reason == 'TOO_MANY_FAILURES' }.at"));
+    Duration latency = Duration.between(rebooting.plus(Duration.ofSeconds(5)), haltedAt);
+    System.out.println("detection_to_halt_ms=" + latency.toMillis());
+    assertThat(latency).isLessThanOrEqualTo(Duration.ofSeconds(5 + 2));
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(servers)
+                    .filteredOn(s -> !s.host().name().equals(canary))
+                    .allSatisfy(s -> assertThat(s.host().pins()).containsExactly(BAD)));
+    assertThat(
+            given()
+                .get("/api/v1/quarantine")
+                .jsonPath()
+                .getList("findAll { it.version == '" + BAD.version() + "' }.host", String.class))
+        .containsExactly(canary);
+  }
+
+  @Test
+  @Order(2)
+  void aGoodKernelThenReachesAllTwelveNeverTwoBrokersOfAClusterDownAtOnce() {
+    for (EmulatedSshServer s : SshFleet.SERVERS.values()) {
+      s.host().publish("linux-image-generic", GOOD);
+      if (s.host().isPanicked()) {
+        s.host().powerCycle(); // an operator brought the canary back
+      }
+    }
+    Instant start = Instant.now();
+    long id = startRollout();
+    JsonPath done = awaitPhase(id, "COMPLETED", Duration.ofSeconds(120));
+    assertThat(done.getList("patchSet.version", String.class)).containsExactly(GOOD);
+
+    Map<String, List<Instant[]>> downtimes = new java.util.TreeMap<>();
+    for (EmulatedSshServer s : SshFleet.SERVERS.values()) {
+      EmulatedHost h = s.host();
+      assertThat(h.installed()).containsEntry("linux-image-generic", GOOD);
+      assertThat(h.runningKernel()).isEqualTo("6.8.0-50-generic");
+      assertThat(installs(h).stream().filter(argv -> argv.contains("linux-image-generic=" + GOOD)))
+          .hasSize(1);
+      downtimes.put(h.name(), downtimes(h, start));
+    }
+    for (String cluster : List.of("a", "b")) {
+      List<Instant[]> spans = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        spans.addAll(downtimes.get("kafka-" + cluster + "-" + i));
+      }
+      assertThat(spans).as("each broker of cluster %s went down once", cluster).hasSize(3);
+      for (int i = 0; i < spans.size(); i++) {
+        for (int j = i + 1; j < spans.size(); j++) {
+          boolean overlap =
+              spans.get(i)[0].isBefore(spans.get(j)[1])
+                  && spans.get(j)[0].isBefore(spans.get(i)[1]);
+          assertThat(overlap).as("two brokers of cluster %s down at once", cluster).isFalse();
+        }
+      }
+    }
+  }
+
+  /** From each install to the first command after the reboot that followed it. */
+  static List<Instant[]> downtimes(EmulatedHost h, Instant since) {
+    List<Instant[]> spans = new ArrayList<>();
+    Instant down = null;
+    boolean rebooted = false;
+    for (Received r : h.received()) {
+      if (r.at().isBefore(since)) {
+        continue;
+      }
+      if (r.mutating() && r.argv().contains("install")) {
+        down = r.at();
+      } else if (down != null && r.argv().contains("reboot")) {
+        rebooted = true;
+      } else if (down != null && rebooted) {
+        spans.add(new Instant[] {down, r.at()});
+        down = null;
+        rebooted = false;
+      }
+    }
+    assertThat(down).as("%s never came back", h.name()).isNull();
+    return spans;
+  }
+}
