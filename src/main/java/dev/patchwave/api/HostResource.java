@@ -4,6 +4,8 @@ import dev.patchwave.inventory.Host;
 import dev.patchwave.inventory.HostSource;
 import dev.patchwave.persistence.PolicyStore;
 import dev.patchwave.policy.RolloutPolicy;
+import dev.patchwave.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
@@ -43,6 +45,7 @@ public class HostResource {
       Boolean selected,
       List<String> groups) {}
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "The inventory, optionally seen through one policy")

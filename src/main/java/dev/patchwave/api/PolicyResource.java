@@ -5,6 +5,10 @@ import dev.patchwave.inventory.HostSource;
 import dev.patchwave.persistence.PolicyStore;
 import dev.patchwave.plan.WavePlanner;
 import dev.patchwave.policy.Names;
+import dev.patchwave.security.Roles;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -28,6 +32,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/v1/policies")
 @Tag(name = "policies")
 public class PolicyResource {
+
+  @Inject SecurityIdentity identity;
 
   private final PolicyStore store;
   private final HostSource hosts;
@@ -62,6 +68,7 @@ public class PolicyResource {
     }
   }
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "List policies")
@@ -69,6 +76,7 @@ public class PolicyResource {
     return store.list().stream().map(PolicyView::of).toList();
   }
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Path("{name}")
   @Produces(MediaType.APPLICATION_JSON)
@@ -77,6 +85,7 @@ public class PolicyResource {
     return PolicyView.of(find(name));
   }
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Path("{name}")
   @Produces({ApiMediaTypes.YAML, ApiMediaTypes.X_YAML, ApiMediaTypes.TEXT_YAML})
@@ -85,6 +94,7 @@ public class PolicyResource {
     return find(name).source();
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @PUT
   @Path("{name}")
   @Consumes({
@@ -107,13 +117,14 @@ public class PolicyResource {
     if (body == null || body.isBlank()) {
       throw new BadRequestException("the request body must hold the policy (YAML or JSON)");
     }
-    PolicyStore.Put put = store.put(name, body, "api");
+    PolicyStore.Put put = store.put(name, body, actor());
     PolicyView view = PolicyView.of(put.entry());
     return put.created()
         ? Response.created(uri.getAbsolutePath()).entity(view).build()
         : Response.ok(view).build();
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @DELETE
   @Path("{name}")
   @Operation(summary = "Delete a policy")
@@ -125,6 +136,7 @@ public class PolicyResource {
     return Response.noContent().build();
   }
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @POST
   @Path("{name}/plan")
   @Produces(MediaType.APPLICATION_JSON)
@@ -148,5 +160,10 @@ public class PolicyResource {
       throw new BadRequestException(
           "'" + dev.patchwave.doc.Binder.abbreviate(name) + "' is not " + Names.OBJECT_NAME_WHAT);
     }
+  }
+
+  /** Who is calling: the API token's name or the OIDC subject; recorded in events and audit. */
+  private String actor() {
+    return identity.getPrincipal().getName();
   }
 }

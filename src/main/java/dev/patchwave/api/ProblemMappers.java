@@ -46,6 +46,34 @@ public class ProblemMappers {
   }
 
   @ServerExceptionMapper
+  public Response unauthenticated(io.quarkus.security.UnauthorizedException e) {
+    return unauthorized();
+  }
+
+  @ServerExceptionMapper
+  public Response authenticationFailed(io.quarkus.security.AuthenticationFailedException e) {
+    return unauthorized();
+  }
+
+  @ServerExceptionMapper
+  public Response forbidden(io.quarkus.security.ForbiddenException e) {
+    return ProblemDetail.response(
+        Type.FORBIDDEN,
+        "this endpoint needs another role (viewer reads; operator starts and steers rollouts;"
+            + " approver approves waves and releases quarantines)");
+  }
+
+  private static Response unauthorized() {
+    return Response.fromResponse(
+            ProblemDetail.response(
+                Type.UNAUTHORIZED,
+                "send a valid token as 'Authorization: Bearer <token>' (an API token or an OIDC"
+                    + " access token)"))
+        .header("WWW-Authenticate", "Bearer realm=\"patchwave\"")
+        .build();
+  }
+
+  @ServerExceptionMapper
   public Response unexpected(Exception e) {
     LOG.error("unexpected error while serving a request", e);
     return ProblemDetail.response(Type.INTERNAL, "internal error; see the controller log");

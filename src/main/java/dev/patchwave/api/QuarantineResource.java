@@ -5,6 +5,10 @@ import dev.patchwave.patch.PackageGrammar;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.persistence.QuarantineRecord;
 import dev.patchwave.persistence.QuarantineStore;
+import dev.patchwave.security.Roles;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -31,6 +35,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "quarantine")
 @Produces(MediaType.APPLICATION_JSON)
 public class QuarantineResource {
+
+  @Inject SecurityIdentity identity;
 
   private final QuarantineStore store;
   private final HostSteps steps;
@@ -68,12 +74,14 @@ public class QuarantineResource {
     }
   }
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Operation(summary = "Quarantined package versions (active; ?all=true includes released ones)")
   public List<Entry> list(@QueryParam("all") @DefaultValue("false") boolean all) {
     return store.list(all).stream().map(Entry::of).toList();
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "Quarantine a package version by hand; pins are written to every host")
@@ -97,13 +105,14 @@ public class QuarantineResource {
             null,
             null,
             reason,
-            "api");
+            actor());
     repin();
     return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(r.id)).build())
         .entity(Entry.of(r))
         .build();
   }
 
+  @RolesAllowed(Roles.APPROVER)
   @DELETE
   @Path("{id}")
   @Operation(summary = "Release a quarantined version; pins are rewritten without it")
@@ -114,7 +123,7 @@ public class QuarantineResource {
     } catch (NumberFormatException e) {
       throw new BadRequestException("id must be an integer");
     }
-    if (!store.release(n, "api")) {
+    if (!store.release(n, actor())) {
       throw new NotFoundException("no active quarantine entry " + n);
     }
     repin();
@@ -124,5 +133,10 @@ public class QuarantineResource {
   private void repin() {
     List<PackageVersion> active = store.active();
     CompletableFuture.runAsync(() -> steps.writePins(active, "patchwave quarantine"));
+  }
+
+  /** Who is calling: the API token's name or the OIDC subject; recorded in events and audit. */
+  private String actor() {
+    return identity.getPrincipal().getName();
   }
 }

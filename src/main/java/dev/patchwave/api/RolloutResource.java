@@ -8,9 +8,14 @@ import dev.patchwave.policy.Names;
 import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.RolloutPhase;
 import dev.patchwave.rollout.RolloutState;
+import dev.patchwave.security.Roles;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -27,6 +32,7 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -36,8 +42,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 public class RolloutResource {
 
+  @Inject SecurityIdentity identity;
+
   private final RolloutEngine engine;
   private final RolloutStore store;
+
+  @ConfigProperty(name = "patchwave.approval.two-person-rule", defaultValue = "true")
+  boolean twoPersonRule;
 
   public RolloutResource(RolloutEngine engine, RolloutStore store) {
     this.engine = engine;
@@ -60,6 +71,7 @@ public class RolloutResource {
   public record EventView(
       long id, Instant at, String reason, Integer wave, String host, String actor, String detail) {}
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(
@@ -73,7 +85,7 @@ public class RolloutResource {
           "body must be {\"policy\": \"<name>\"} with " + Names.OBJECT_NAME_WHAT);
     }
     try {
-      RolloutState s = engine.start(request.policy(), "api");
+      RolloutState s = engine.start(request.policy(), actor());
       return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(s.id())).build())
           .entity(RolloutView.of(s))
           .build();
@@ -82,6 +94,7 @@ public class RolloutResource {
     }
   }
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Operation(summary = "List rollouts, newest first, optionally by phase")
   public List<RolloutSummary> list(@QueryParam("phase") String phase) {
@@ -106,6 +119,7 @@ public class RolloutResource {
         .toList();
   }
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Path("{id}")
   @Operation(summary = "One rollout: state, waves, patch set, per-host progress")
@@ -113,6 +127,7 @@ public class RolloutResource {
     return RolloutView.of(find(id));
   }
 
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Path("{id}/events")
   @Operation(summary = "The rollout's timeline, oldest first; page with ?after=<last event id>")
@@ -127,13 +142,15 @@ public class RolloutResource {
     return store.events(rollout, after, limit).stream().map(RolloutResource::event).toList();
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/pause")
   @Operation(summary = "Pause: nothing new starts; hosts under way finish their step")
   public RolloutView pause(@PathParam("id") String id) {
-    return command(id, new Observation.Pause("api"), RolloutPhase.PAUSED);
+    return command(id, new Observation.Pause(actor()), RolloutPhase.PAUSED);
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/resume")
   @Operation(summary = "Resume a paused rollout")
@@ -142,16 +159,18 @@ public class RolloutResource {
     if (s.phase() != RolloutPhase.PAUSED) {
       throw conflict("rollout " + s.id() + " is " + s.phase() + ", not PAUSED");
     }
-    return RolloutView.of(engine.command(s.id(), new Observation.Resume("api")));
+    return RolloutView.of(engine.command(s.id(), new Observation.Resume(actor())));
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/abort")
   @Operation(summary = "Abort: nothing more is touched")
   public RolloutView abort(@PathParam("id") String id) {
-    return command(id, new Observation.Abort("api"), RolloutPhase.ABORTED);
+    return command(id, new Observation.Abort(actor()), RolloutPhase.ABORTED);
   }
 
+  @RolesAllowed(Roles.APPROVER)
   @POST
   @Path("{id}/waves/{index}/approve")
   @Operation(summary = "Approve a gated wave")
@@ -170,7 +189,15 @@ public class RolloutResource {
               + wave
               + " is not awaiting approval");
     }
-    return RolloutView.of(engine.command(s.id(), new Observation.Approve(wave, "api")));
+    if (twoPersonRule && s.startedBy().equals(actor())) {
+      throw new ForbiddenException(
+          "two-person rule: "
+              + actor()
+              + " started rollout "
+              + s.id()
+              + "; another approver must approve its waves");
+    }
+    return RolloutView.of(engine.command(s.id(), new Observation.Approve(wave, actor())));
   }
 
   private RolloutView command(String id, Observation o, RolloutPhase target) {
@@ -205,5 +232,10 @@ public class RolloutResource {
   private static EventView event(RolloutEventRecord e) {
     return new EventView(
         e.id, e.occurredAt.toInstant(), e.reason, e.wave, e.host, e.actor, e.detail);
+  }
+
+  /** Who is calling: the API token's name or the OIDC subject; recorded in events and audit. */
+  private String actor() {
+    return identity.getPrincipal().getName();
   }
 }

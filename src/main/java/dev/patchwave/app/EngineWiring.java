@@ -9,6 +9,9 @@ import dev.patchwave.host.simulated.SimulatedHostExecutor;
 import dev.patchwave.host.ssh.JschHostExecutor;
 import dev.patchwave.host.ssh.SshSettings;
 import dev.patchwave.inventory.HostSource;
+import dev.patchwave.metrics.MeteredHostExecutor;
+import dev.patchwave.metrics.PatchwaveMetrics;
+import dev.patchwave.persistence.AuditLog;
 import dev.patchwave.persistence.QuarantineStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -50,8 +53,9 @@ public class EngineWiring {
 
   @Produces
   @Singleton
-  HostExecutor hosts(JschHostExecutor ssh, SimulatedHostExecutor simulated) {
-    return new HostRouter(ssh, simulated);
+  HostExecutor hosts(
+      JschHostExecutor ssh, SimulatedHostExecutor simulated, PatchwaveMetrics metrics) {
+    return new MeteredHostExecutor(new HostRouter(ssh, simulated), metrics);
   }
 
   @Produces
@@ -60,6 +64,7 @@ public class EngineWiring {
       HostExecutor hosts,
       HostSource inventory,
       QuarantineStore quarantine,
+      AuditLog audit,
       ObjectMapper json,
       Clock clock,
       @ConfigProperty(name = "patchwave.prometheus.url") Optional<String> prometheus,
@@ -71,6 +76,14 @@ public class EngineWiring {
         inventory::hosts,
         quarantine::active,
         clock,
-        poll);
+        poll,
+        (action, host, ok, detail) ->
+            audit.record(
+                AuditLog.CONTROLLER,
+                action,
+                host,
+                ok ? AuditLog.Outcome.SUCCESS : AuditLog.Outcome.FAILED,
+                null,
+                detail));
   }
 }

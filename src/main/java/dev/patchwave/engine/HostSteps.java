@@ -68,6 +68,13 @@ public final class HostSteps {
   private final Clock clock;
   private final Duration rebootPoll;
   private final PackageManager apt = new AptPackageManager();
+  private final ActionLog actions;
+
+  /** Where host steps put on record what they did to a host (the audit log). */
+  @FunctionalInterface
+  public interface ActionLog {
+    void record(String action, String host, boolean succeeded, String detail);
+  }
 
   public HostSteps(
       HostExecutor hosts,
@@ -75,7 +82,9 @@ public final class HostSteps {
       Supplier<List<Host>> inventory,
       Supplier<List<PackageVersion>> quarantined,
       Clock clock,
-      Duration rebootPoll) {
+      Duration rebootPoll,
+      ActionLog actions) {
+    this.actions = actions;
     this.hosts = hosts;
     this.health = health;
     this.inventory = inventory;
@@ -207,6 +216,15 @@ public final class HostSteps {
           throw new Abandoned(name);
         }
         CommandResult installed = s.run(pm.install(install));
+        actions.record(
+            "host.install",
+            name,
+            installed.succeeded(),
+            "rollout "
+                + rollout.id()
+                + ": "
+                + join(install)
+                + (installed.succeeded() ? "" : ": " + installed.summary()));
         if (!installed.succeeded()) {
           InstallFailure why = pm.classifyFailure(installed.exitCode(), installed.stderr());
           return switch (why) {
@@ -262,6 +280,8 @@ public final class HostSteps {
       if (!mayAct.getAsBoolean()) {
         throw new Abandoned(name);
       }
+      actions.record(
+          "host.reboot", name, true, "rollout " + rollout.id() + ": boot id " + bootIdBefore);
       try {
         s.run(REBOOT);
       } catch (HostException.ConnectionLost | HostException.Unreachable expected) {
@@ -311,10 +331,18 @@ public final class HostSteps {
       }
       try (HostSession s = hosts.open(h)) {
         CommandResult r = s.run(apt.writeQuarantine(versions, explanation));
+        actions.record(
+            "host.pin",
+            h.name(),
+            r.succeeded(),
+            "blocked: "
+                + (versions.isEmpty() ? "none" : join(versions))
+                + (r.succeeded() ? "" : ": " + r.summary()));
         if (!r.succeeded()) {
           missed.add(h.name() + " (" + r.summary() + ")");
         }
       } catch (HostException e) {
+        actions.record("host.pin", h.name(), false, "unreachable: " + e.getClass().getSimpleName());
         missed.add(h.name() + " (" + e.getClass().getSimpleName() + ")");
       }
     }

@@ -25,6 +25,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,6 +89,7 @@ public class RolloutEngine {
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
   private final Map<Long, Fence> fences = new ConcurrentHashMap<>();
   private volatile boolean stopping;
+  private final Instance<RolloutListener> listeners;
 
   public RolloutEngine(
       RolloutStore store,
@@ -99,7 +101,9 @@ public class RolloutEngine {
       Clock clock,
       @ConfigProperty(name = "patchwave.instance-id") Optional<String> instanceId,
       @ConfigProperty(name = "patchwave.lease.ttl", defaultValue = "30s") Duration leaseTtl,
-      @ConfigProperty(name = "patchwave.workers", defaultValue = "16") int workers) {
+      @ConfigProperty(name = "patchwave.workers", defaultValue = "16") int workers,
+      Instance<RolloutListener> listeners) {
+    this.listeners = listeners;
     this.store = store;
     this.policies = policies;
     this.quarantine = quarantine;
@@ -188,6 +192,7 @@ public class RolloutEngine {
                         + " hosts in "
                         + plan.waves().size()
                         + " waves")));
+    tell(l -> l.created(created));
     reconcile(created.id());
     return store.load(created.id()).orElseThrow().state();
   }
@@ -246,6 +251,7 @@ public class RolloutEngine {
         fences.remove(id);
         return;
       }
+      tell(l -> l.saved(stored.state(), d));
       for (Action a : d.actions()) {
         dispatch(d.state(), a, fence.get());
       }
@@ -299,6 +305,7 @@ public class RolloutEngine {
         () -> {
           try {
             Observation o = step.get();
+            tell(l -> l.observed(id, o));
             enqueue(id, o);
           } catch (HostSteps.Abandoned e) {
             LOG.infof("rollout %d: %s", id, e.getMessage());
@@ -332,6 +339,16 @@ public class RolloutEngine {
     LOG.infof(
         "rollout %d: quarantined %s; pins written, %d hosts missed%s",
         id, q.versions(), missed.size(), missed.isEmpty() ? "" : " " + missed);
+  }
+
+  private void tell(java.util.function.Consumer<RolloutListener> call) {
+    for (RolloutListener l : listeners) {
+      try {
+        call.accept(l);
+      } catch (RuntimeException e) {
+        LOG.warnf(e, "a rollout listener failed");
+      }
+    }
   }
 
   private void enqueue(long id, Observation o) {

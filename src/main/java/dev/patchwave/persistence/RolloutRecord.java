@@ -49,6 +49,10 @@ public class RolloutRecord extends PanacheEntityBase {
   @Column(name = "updated_at", nullable = false)
   public OffsetDateTime updatedAt;
 
+  /** When the rollout entered its current phase. */
+  @Column(name = "phase_since", nullable = false)
+  public OffsetDateTime phaseSince;
+
   /** {@link dev.patchwave.rollout.RolloutState} without its policy, as JSON. */
   @JdbcTypeCode(SqlTypes.LONG32VARCHAR)
   @Column(nullable = false)

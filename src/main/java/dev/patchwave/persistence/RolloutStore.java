@@ -112,6 +112,26 @@ public class RolloutStore {
         .toList();
   }
 
+  /** How many rollouts are in each phase, by phase name. */
+  @Transactional
+  public Map<String, Long> countByPhase() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    RolloutRecord.getEntityManager()
+        .createQuery(
+            "select r.phase, count(r) from RolloutRecord r group by r.phase", Object[].class)
+        .getResultList()
+        .forEach(row -> out.put((String) row[0], (Long) row[1]));
+    return out;
+  }
+
+  /** When rollout {@code id} entered its current phase. */
+  @Transactional
+  public Instant phaseSince(long id) {
+    return RolloutRecord.<RolloutRecord>findByIdOptional(id)
+        .map(r -> r.phaseSince.toInstant())
+        .orElseThrow();
+  }
+
   @Transactional
   public boolean hasActiveRollout(String policyName) {
     return RolloutRecord.count(
@@ -202,6 +222,9 @@ public class RolloutStore {
   }
 
   private void fill(RolloutRecord r, RolloutState s) {
+    if (!s.phase().name().equals(r.phase)) {
+      r.phaseSince = odt(clock.instant());
+    }
     r.phase = s.phase().name();
     r.reason = s.reason().name();
     r.detail = clip(s.detail(), 4000);

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.lessThan;
 
+import dev.patchwave.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
@@ -23,6 +24,7 @@ class PolicyApiTest {
 
   @BeforeAll
   static void yamlIsText() {
+    TestTokens.actAsAdmin();
     RestAssured.config =
         RestAssured.config()
             .encoderConfig(

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.host.simulated.SimulatedHostExecutor;
 import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.testing.TestTokens;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.http.ContentType;
@@ -26,6 +27,7 @@ abstract class AbstractDemoFleetRolloutTest {
 
   @BeforeAll
   static void yamlIsText() {
+    TestTokens.actAsAdmin();
     RestAssured.config =
         RestAssured.config()
             .encoderConfig(

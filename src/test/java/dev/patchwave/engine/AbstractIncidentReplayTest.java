@@ -9,6 +9,7 @@ import dev.patchwave.host.simulated.EmulatedHost.Received;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.testing.EmulatedSshServer;
 import dev.patchwave.testing.SshFleet;
+import dev.patchwave.testing.TestTokens;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.http.ContentType;
@@ -53,6 +54,7 @@ abstract class AbstractIncidentReplayTest {
 
   @BeforeAll
   static void yamlIsText() {
+    TestTokens.actAsAdmin();
     RestAssured.config =
         RestAssured.config()
             .encoderConfig(

@@ -109,6 +109,8 @@ class CrashResumeIT {
     long id =
         given()
             .port(port)
+            .auth()
+            .oauth2(adminToken())
             .contentType(ContentType.JSON)
             .body("{\"policy\": \"nodes\"}")
             .post("/api/v1/rollouts")
@@ -156,8 +158,22 @@ class CrashResumeIT {
     }
   }
 
+  /** The first start of the production jar wrote the admin token under its data directory. */
+  String adminToken() {
+    Path file = dir.resolve("data").resolve("admin-token");
+    try {
+      assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+          .containsExactlyInAnyOrder(
+              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+      return java.nio.file.Files.readString(file).trim();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   JsonPath rollout(long id) {
-    return given().port(port).get("/api/v1/rollouts/" + id).jsonPath();
+    return given().port(port).auth().oauth2(adminToken()).get("/api/v1/rollouts/" + id).jsonPath();
   }
 
   List<String> hostPhases(long id) {

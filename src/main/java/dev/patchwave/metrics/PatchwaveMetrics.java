@@ -1,0 +1,262 @@
+package dev.patchwave.metrics;
+
+import dev.patchwave.engine.RolloutListener;
+import dev.patchwave.persistence.QuarantineStore;
+import dev.patchwave.persistence.RolloutStore;
+import dev.patchwave.rollout.CheckResult;
+import dev.patchwave.rollout.Decision;
+import dev.patchwave.rollout.HostPhase;
+import dev.patchwave.rollout.HostState;
+import dev.patchwave.rollout.Observation;
+import dev.patchwave.rollout.RolloutPhase;
+import dev.patchwave.rollout.RolloutState;
+import dev.patchwave.rollout.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The rollout metrics. Gauges are read from the database (so every replica shows the same truth)
+ * every {@code patchwave.metrics.refresh} and right after each decision; counters and histograms
+ * count what this instance saw and decided.
+ */
+@ApplicationScoped
+public class PatchwaveMetrics implements RolloutListener {
+
+  private static final Logger LOG = Logger.getLogger(PatchwaveMetrics.class);
+
+  private final MeterRegistry registry;
+  private final RolloutStore rollouts;
+  private final QuarantineStore quarantine;
+  private final Clock clock;
+  private final Duration refreshEvery;
+
+  private final Map<RolloutPhase, AtomicInteger> byPhase = new EnumMap<>(RolloutPhase.class);
+  private final AtomicInteger quarantined = new AtomicInteger();
+  private final AtomicInteger drains = new AtomicInteger();
+  private final MultiGauge hosts;
+  private final MultiGauge wave;
+  private final MultiGauge waves;
+  private final MultiGauge done;
+  private final MultiGauge phaseSince;
+  private final Timer haltDetection;
+  private final Map<Long, Instant> lastFailure = new ConcurrentHashMap<>();
+  private final AtomicBoolean refreshQueued = new AtomicBoolean();
+  private final ScheduledExecutorService refresher =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "patchwave-metrics");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public PatchwaveMetrics(
+      MeterRegistry registry,
+      RolloutStore rollouts,
+      QuarantineStore quarantine,
+      Clock clock,
+      @ConfigProperty(name = "patchwave.metrics.refresh", defaultValue = "15s")
+          Duration refreshEvery) {
+    this.registry = registry;
+    this.rollouts = rollouts;
+    this.quarantine = quarantine;
+    this.clock = clock;
+    this.refreshEvery = refreshEvery;
+    for (RolloutPhase p : RolloutPhase.values()) {
+      AtomicInteger n = new AtomicInteger();
+      byPhase.put(p, n);
+      Gauge.builder("patchwave.rollouts", n, AtomicInteger::get)
+          .description("Rollouts by phase")
+          .tag("phase", p.name())
+          .register(registry);
+    }
+    Gauge.builder("patchwave.quarantined.versions", quarantined, AtomicInteger::get)
+        .description("Package versions in quarantine")
+        .register(registry);
+    Gauge.builder("patchwave.drains.in.progress", drains, AtomicInteger::get)
+        .description("Kubernetes node drains in progress")
+        .register(registry);
+    hosts =
+        MultiGauge.builder("patchwave.rollout.hosts")
+            .description("Hosts of an unfinished rollout by phase")
+            .register(registry);
+    wave =
+        MultiGauge.builder("patchwave.rollout.wave")
+            .description("The wave an unfinished rollout is at (0-based)")
+            .register(registry);
+    waves =
+        MultiGauge.builder("patchwave.rollout.waves")
+            .description("Waves of an unfinished rollout")
+            .register(registry);
+    done =
+        MultiGauge.builder("patchwave.rollout.hosts.done")
+            .description("Hosts of an unfinished rollout that are done (healthy or skipped)")
+            .register(registry);
+    phaseSince =
+        MultiGauge.builder("patchwave.rollout.phase.since.timestamp.seconds")
+            .description("Since when an unfinished rollout is in its phase (Unix seconds)")
+            .register(registry);
+    haltDetection =
+        Timer.builder("patchwave.halt.detection")
+            .description("From the failed check or step that halts a rollout to the halt")
+            .publishPercentileHistogram()
+            .register(registry);
+  }
+
+  void onStart(@Observes StartupEvent e) {
+    long ms = refreshEvery.toMillis();
+    refresher.scheduleWithFixedDelay(this::refreshSafely, 0, ms, TimeUnit.MILLISECONDS);
+  }
+
+  void onStop(@Observes ShutdownEvent e) {
+    refresher.shutdownNow();
+  }
+
+  /** Called around a Kubernetes drain (issue 5 brings drains). */
+  public void drainStarted() {
+    drains.incrementAndGet();
+  }
+
+  public void drainEnded() {
+    drains.decrementAndGet();
+  }
+
+  /** Times one host command. */
+  public void command(String kind, String transport, Duration took, boolean ok) {
+    Timer.builder("patchwave.host.command.duration")
+        .description("Duration of commands on hosts, by kind and transport")
+        .tags("kind", kind, "transport", transport, "outcome", ok ? "ok" : "error")
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(took);
+  }
+
+  @Override
+  public void observed(long rolloutId, Observation o) {
+    if (o instanceof Observation.HealthReport h) {
+      boolean failed = false;
+      for (CheckResult r : h.results()) {
+        Counter.builder("patchwave.health.checks")
+            .description("Health check results by check and verdict")
+            .tags("check", r.check(), "verdict", r.verdict().name())
+            .register(registry)
+            .increment();
+        failed |= r.verdict() == Verdict.FAIL;
+      }
+      if (failed) {
+        lastFailure.put(rolloutId, clock.instant());
+      }
+    } else if (o instanceof Observation.HostStepFailed f && !f.retry()) {
+      lastFailure.put(rolloutId, clock.instant());
+    }
+  }
+
+  @Override
+  public void saved(RolloutState before, Decision d) {
+    RolloutState after = d.state();
+    String policy = after.policy().name();
+    if (before.phase() != after.phase()) {
+      if (after.phase() == RolloutPhase.HALTED) {
+        counter("patchwave.rollouts.halted", policy);
+        Instant failed = lastFailure.remove(after.id());
+        if (failed != null) {
+          haltDetection.record(Duration.between(failed, clock.instant()));
+        }
+      } else if (after.phase() == RolloutPhase.COMPLETED) {
+        counter("patchwave.rollouts.completed", policy);
+      }
+      if (after.phase().isTerminal()) {
+        lastFailure.remove(after.id());
+      }
+    }
+    refreshSoon();
+  }
+
+  @Override
+  public void created(RolloutState s) {
+    counter("patchwave.rollouts.started", s.policy().name());
+    refreshSoon();
+  }
+
+  private void counter(String name, String policy) {
+    Counter.builder(name).tag("policy", policy).register(registry).increment();
+  }
+
+  private void refreshSoon() {
+    if (refreshQueued.compareAndSet(false, true)) {
+      refresher.execute(
+          () -> {
+            refreshQueued.set(false);
+            refreshSafely();
+          });
+    }
+  }
+
+  private void refreshSafely() {
+    try {
+      refresh();
+    } catch (RuntimeException e) {
+      LOG.debugf("metrics refresh failed: %s", e.getMessage());
+    }
+  }
+
+  /** Reads the gauges' values from the database. */
+  void refresh() {
+    Map<String, Long> counts = rollouts.countByPhase();
+    byPhase.forEach((p, n) -> n.set(counts.getOrDefault(p.name(), 0L).intValue()));
+    quarantined.set(quarantine.active().size());
+    List<MultiGauge.Row<?>> hostRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> waveRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> wavesRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> doneRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> sinceRows = new ArrayList<>();
+    for (long id : rollouts.active()) {
+      RolloutState s = rollouts.load(id).map(RolloutStore.Stored::state).orElse(null);
+      if (s == null) {
+        continue;
+      }
+      Tags tags = Tags.of("rollout", Long.toString(id), "policy", s.policy().name());
+      Map<HostPhase, Integer> n = new EnumMap<>(HostPhase.class);
+      for (HostPhase p : HostPhase.values()) {
+        n.put(p, 0);
+      }
+      for (HostState h : s.hosts().values()) {
+        n.merge(h.phase(), 1, Integer::sum);
+      }
+      n.forEach((p, c) -> hostRows.add(MultiGauge.Row.of(tags.and("phase", p.name()), c)));
+      waveRows.add(MultiGauge.Row.of(tags, s.wave()));
+      wavesRows.add(MultiGauge.Row.of(tags, s.waves().size()));
+      doneRows.add(MultiGauge.Row.of(tags, n.get(HostPhase.HEALTHY) + n.get(HostPhase.SKIPPED)));
+      sinceRows.add(
+          MultiGauge.Row.of(
+              tags.and("phase", s.phase().name()), rollouts.phaseSince(id).getEpochSecond()));
+    }
+    hosts.register(hostRows, true);
+    wave.register(waveRows, true);
+    waves.register(wavesRows, true);
+    done.register(doneRows, true);
+    phaseSince.register(sinceRows, true);
+  }
+}

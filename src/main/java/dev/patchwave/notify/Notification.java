@@ -1,0 +1,46 @@
+package dev.patchwave.notify;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What a webhook receives, besides the Slack {@code text}: the event and the rollout, and for a
+ * halt the failed hosts with their check output and the quarantined versions.
+ */
+public record Notification(
+    String event,
+    long rollout,
+    String policy,
+    String phase,
+    String reason,
+    String detail,
+    Integer wave,
+    String waveName,
+    Instant at,
+    List<FailedHost> failedHosts,
+    List<String> quarantined) {
+
+  /** The events a webhook may subscribe to. */
+  public static final java.util.Set<String> EVENTS =
+      java.util.Set.of("started", "awaiting-approval", "halted", "completed");
+
+  /** A host that failed, with why and the output of its check or step. */
+  public record FailedHost(String host, String reason, String output) {}
+
+  /** One line for people (Slack's {@code text}). */
+  public String text() {
+    String head = "Patchwave rollout #" + rollout + " (" + policy + ")";
+    return switch (event) {
+      case "started" -> head + " started";
+      case "awaiting-approval" ->
+          head + ": wave " + (wave == null ? "?" : wave) + " (" + waveName + ") awaits approval";
+      case "halted" ->
+          head
+              + " HALTED: "
+              + detail
+              + (quarantined.isEmpty() ? "" : "; quarantined " + String.join(", ", quarantined));
+      case "completed" -> head + " completed";
+      default -> head + ": " + event;
+    };
+  }
+}

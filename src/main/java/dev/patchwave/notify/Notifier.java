@@ -1,0 +1,85 @@
+package dev.patchwave.notify;
+
+import dev.patchwave.engine.RolloutListener;
+import dev.patchwave.rollout.Action;
+import dev.patchwave.rollout.Decision;
+import dev.patchwave.rollout.HostPhase;
+import dev.patchwave.rollout.HostState;
+import dev.patchwave.rollout.RolloutPhase;
+import dev.patchwave.rollout.RolloutState;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/** Turns rollout transitions into notifications and hands them to the webhooks. */
+@ApplicationScoped
+public class Notifier implements RolloutListener {
+
+  private final Webhooks webhooks;
+  private final Clock clock;
+
+  public Notifier(Webhooks webhooks, Clock clock) {
+    this.webhooks = webhooks;
+    this.clock = clock;
+  }
+
+  @Override
+  public void created(RolloutState s) {
+    webhooks.send(notification("started", s, Optional.empty(), List.of()));
+  }
+
+  @Override
+  public void saved(RolloutState before, Decision d) {
+    RolloutState after = d.state();
+    if (before.phase() == after.phase()) {
+      return;
+    }
+    if (after.phase() == RolloutPhase.AWAITING_APPROVAL) {
+      webhooks.send(notification("awaiting-approval", after, Optional.of(after.wave()), List.of()));
+    } else if (after.phase() == RolloutPhase.HALTED) {
+      List<String> quarantined =
+          d.actions().stream()
+              .filter(Action.Quarantine.class::isInstance)
+              .map(Action.Quarantine.class::cast)
+              .flatMap(q -> q.versions().stream())
+              .map(v -> v.name() + "=" + v.version())
+              .distinct()
+              .toList();
+      webhooks.send(notification("halted", after, Optional.of(after.wave()), quarantined));
+    } else if (after.phase() == RolloutPhase.COMPLETED) {
+      webhooks.send(notification("completed", after, Optional.empty(), List.of()));
+    }
+  }
+
+  private Notification notification(
+      String event, RolloutState s, Optional<Integer> wave, List<String> quarantined) {
+    List<Notification.FailedHost> failed =
+        event.equals("halted")
+            ? s.hosts().values().stream()
+                .filter(h -> h.phase() == HostPhase.FAILED)
+                .map(Notifier::failed)
+                .toList()
+            : List.of();
+    return new Notification(
+        event,
+        s.id(),
+        s.policy().name(),
+        s.phase().name(),
+        s.reason().name(),
+        s.detail(),
+        wave.orElse(null),
+        wave.map(i -> s.waves().get(i).name()).orElse(null),
+        clock.instant(),
+        failed,
+        quarantined);
+  }
+
+  private static Notification.FailedHost failed(HostState h) {
+    String output = h.detail();
+    if (output.length() > 2000) {
+      output = output.substring(0, 2000) + "...";
+    }
+    return new Notification.FailedHost(h.name(), h.reason().text, output);
+  }
+}
