@@ -37,6 +37,35 @@ public class ProblemMappers {
                     + ")"));
   }
 
+  // Quarkus has its own mappers for these (an empty 400, or a JSON body that is not a problem);
+  // these take precedence, so every unreadable body gets the same problem+json answer.
+
+  /** Jackson's "cannot bind this body to that type" (thrown for request bodies only here). */
+  @ServerExceptionMapper
+  public Response unbindable(com.fasterxml.jackson.databind.exc.InvalidDefinitionException e) {
+    return badJson(e);
+  }
+
+  @ServerExceptionMapper
+  public Response mismatched(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+    return badJson(e);
+  }
+
+  @ServerExceptionMapper
+  public Response unmappable(com.fasterxml.jackson.databind.JsonMappingException e) {
+    return badJson(e);
+  }
+
+  @ServerExceptionMapper
+  public Response unparsable(com.fasterxml.jackson.core.JsonParseException e) {
+    return badJson(e);
+  }
+
+  @ServerExceptionMapper
+  public Response tooDeep(com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+    return badJson(e);
+  }
+
   @ServerExceptionMapper
   public Response webApplication(WebApplicationException e) {
     int status = e.getResponse().getStatus();

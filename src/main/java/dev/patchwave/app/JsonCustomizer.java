@@ -1,0 +1,28 @@
+package dev.patchwave.app;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import io.quarkus.jackson.ObjectMapperCustomizer;
+import jakarta.inject.Singleton;
+
+/**
+ * JSON is read strictly: a field given twice is an error (400 for a request body), never silently
+ * the first or the last value; a number where text is expected is a wrong type.
+ */
+@Singleton
+public class JsonCustomizer implements ObjectMapperCustomizer {
+
+  @Override
+  public void customize(ObjectMapper mapper) {
+    mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    // a number or a boolean where text is expected is a wrong type, not text
+    mapper
+        .coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+  }
+}
