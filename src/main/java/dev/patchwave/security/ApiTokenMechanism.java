@@ -43,6 +43,12 @@ public class ApiTokenMechanism implements HttpAuthenticationMechanism {
         .item(new ChallengeData(401, "WWW-Authenticate", "Bearer realm=\"patchwave\""));
   }
 
+  /** Before OIDC's mechanism, which would refuse a {@code pw_} token as a malformed JWT. */
+  @Override
+  public int getPriority() {
+    return DEFAULT_PRIORITY + 1000;
+  }
+
   @Override
   public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
     return Set.of(ApiTokenRequest.class);

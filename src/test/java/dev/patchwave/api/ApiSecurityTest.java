@@ -44,7 +44,9 @@ class ApiSecurityTest {
           Map.entry("GET /api/v1/quarantine", READ()),
           Map.entry("POST /api/v1/quarantine", Set.of("operator")),
           Map.entry("DELETE /api/v1/quarantine/{id}", Set.of("approver")),
-          Map.entry("GET /api/v1/audit", READ()));
+          Map.entry("GET /api/v1/audit", READ()),
+          Map.entry("POST /api/v1/simulation/publish", Set.of("operator")),
+          Map.entry("POST /api/v1/simulation/hosts/{name}/power-cycle", Set.of("operator")));
 
   static final Map<String, String> TOKEN_OF_ROLE =
       Map.of(
@@ -141,7 +143,7 @@ class ApiSecurityTest {
     String method = op.substring(0, op.indexOf(' '));
     String path =
         op.substring(op.indexOf(' ') + 1)
-            .replace("{name}", "no-such-policy")
+            .replace("{name}", "no-such-name")
             .replace("{id}", "987654")
             .replace("{index}", "0");
     return spec.contentType("application/json").request(method, path);

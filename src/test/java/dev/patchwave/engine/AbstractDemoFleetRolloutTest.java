@@ -39,7 +39,7 @@ abstract class AbstractDemoFleetRolloutTest {
       """
       apiVersion: patchwave.dev/v1
       kind: RolloutPolicy
-      metadata: {name: demo-brokers}
+      metadata: {name: canary-test-brokers}
       spec:
         selector: {matchLabels: {role: kafka}}
         packages: {origin: security, include: ["linux-*"]}
@@ -57,14 +57,14 @@ abstract class AbstractDemoFleetRolloutTest {
     given()
         .contentType("application/yaml")
         .body(POLICY)
-        .put("/api/v1/policies/demo-brokers")
+        .put("/api/v1/policies/canary-test-brokers")
         .then()
         .statusCode(201);
 
     long id =
         given()
             .contentType(ContentType.JSON)
-            .body("{\"policy\": \"demo-brokers\"}")
+            .body("{\"policy\": \"canary-test-brokers\"}")
             .post("/api/v1/rollouts")
             .then()
             .statusCode(201)
