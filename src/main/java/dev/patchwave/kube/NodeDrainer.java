@@ -1,0 +1,340 @@
+package dev.patchwave.kube;
+
+import dev.patchwave.engine.NodeOperations;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Cordons and drains nodes the way {@code kubectl drain} does, minus every way to force: pods are
+ * evicted (never deleted), a PodDisruptionBudget that refuses an eviction (429) is waited out with
+ * backoff until the drain timeout, DaemonSet and mirror pods stay, and a pod with emptyDir data is
+ * evicted only when the policy allows it. A node is uncordoned only if it carries Patchwave's
+ * annotation: a node an operator cordoned stays cordoned.
+ */
+public class NodeDrainer implements NodeOperations {
+
+  private static final Logger LOG = Logger.getLogger(NodeDrainer.class);
+
+  /** On a node Patchwave cordoned: which rollout did. */
+  public static final String CORDONED_BY = "patchwave.dev/cordoned-by";
+
+  static final String MIRROR = "kubernetes.io/config.mirror";
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final Duration poll;
+  private final CordonLog log;
+  private final boolean fieldSelectors;
+
+  /** Where cordons are recorded besides the node (the database). */
+  public interface CordonLog {
+    void cordoned(String node, long rolloutId);
+
+    void uncordoned(String node, long rolloutId);
+
+    CordonLog NONE =
+        new CordonLog() {
+          @Override
+          public void cordoned(String node, long rolloutId) {}
+
+          @Override
+          public void uncordoned(String node, long rolloutId) {}
+        };
+  }
+
+  public NodeDrainer(KubernetesClient client, Clock clock, Duration poll, CordonLog log) {
+    this(client, clock, poll, log, true);
+  }
+
+  /**
+   * {@code fieldSelectors}: list a node's pods with {@code spec.nodeName=} on the server (the real
+   * API server; false only for the Fabric8 mock server, which cannot select on that field).
+   */
+  public NodeDrainer(
+      KubernetesClient client, Clock clock, Duration poll, CordonLog log, boolean fieldSelectors) {
+    this.fieldSelectors = fieldSelectors;
+    this.client = client;
+    this.clock = clock;
+    this.poll = poll;
+    this.log = log;
+  }
+
+  @Override
+  public DrainResult drain(
+      String name,
+      long rolloutId,
+      Duration timeout,
+      boolean deleteEmptyDirData,
+      BooleanSupplier mayAct) {
+    Instant deadline = clock.instant().plus(timeout);
+    Node node = client.nodes().withName(name).get();
+    if (node == null) {
+      return new NodeGone(name);
+    }
+    boolean ours = false;
+    boolean unschedulable = Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+    String mark = Long.toString(rolloutId);
+    if (!unschedulable) {
+      if (!mayAct.getAsBoolean()) {
+        return new DrainFailed("the rollout may no longer act");
+      }
+      Node cordoned =
+          edit(
+              name,
+              n ->
+                  new NodeBuilder(n)
+                      .editSpec()
+                      .withUnschedulable(true)
+                      .endSpec()
+                      .editMetadata()
+                      .addToAnnotations(CORDONED_BY, mark)
+                      .endMetadata()
+                      .build());
+      if (cordoned == null) {
+        return new NodeGone(name);
+      }
+      log.cordoned(name, rolloutId);
+      ours = true;
+      LOG.infof("node %s: cordoned for rollout %d", name, rolloutId);
+    } else {
+      ours = mark.equals(annotation(node));
+      LOG.infof(
+          "node %s: already cordoned%s",
+          name, ours ? " by this rollout" : "; it stays cordoned after");
+    }
+
+    Duration backoff = poll;
+    Map<String, String> refusals = new LinkedHashMap<>();
+    int evicted = 0;
+    while (true) {
+      if (client.nodes().withName(name).get() == null) {
+        return new NodeGone(name);
+      }
+      List<Pod> remaining = evictable(name);
+      List<String> refusedData = new ArrayList<>();
+      for (Pod p : remaining) {
+        if (!deleteEmptyDirData && usesEmptyDir(p)) {
+          refusedData.add(id(p));
+        }
+      }
+      if (!refusedData.isEmpty()) {
+        return new DrainFailed(
+            "pods with emptyDir data, which the policy does not allow to delete"
+                + " (kubernetes.deleteEmptyDirData): "
+                + String.join(", ", refusedData));
+      }
+      if (remaining.isEmpty()) {
+        LOG.infof("node %s: drained (%d pods evicted)", name, evicted);
+        return new Drained(ours, evicted);
+      }
+      refusals.clear();
+      for (Pod p : remaining) {
+        if (p.getMetadata().getDeletionTimestamp() != null) {
+          continue; // evicted before, still terminating
+        }
+        if (!mayAct.getAsBoolean()) {
+          return new DrainFailed("the rollout may no longer act");
+        }
+        try {
+          boolean ok =
+              client
+                  .pods()
+                  .inNamespace(p.getMetadata().getNamespace())
+                  .withName(p.getMetadata().getName())
+                  .evict();
+          if (ok) {
+            evicted++;
+            LOG.debugf("node %s: evicted %s", name, id(p));
+          } else {
+            refusals.put(
+                id(p),
+                disruptionBudget(p)
+                    .map(b -> "PodDisruptionBudget " + b)
+                    .orElse("a PodDisruptionBudget"));
+          }
+        } catch (KubernetesClientException e) {
+          if (e.getCode() == 404) {
+            continue; // gone meanwhile
+          }
+          refusals.put(id(p), "HTTP " + e.getCode() + " " + e.getStatus().getMessage());
+        }
+      }
+      if (clock.instant().isAfter(deadline)) {
+        List<String> why = new ArrayList<>();
+        refusals.forEach((pod, by) -> why.add(pod + " (refused by " + by + ")"));
+        List<String> left = evictable(name).stream().map(NodeDrainer::id).toList();
+        return new DrainFailed(
+            "not drained within "
+                + timeout
+                + "; "
+                + (why.isEmpty()
+                    ? "pods still terminating: " + String.join(", ", left)
+                    : "eviction " + String.join(", ", why)));
+      }
+      sleep(backoff);
+      backoff = refusals.isEmpty() ? poll : min(backoff.multipliedBy(2), Duration.ofSeconds(30));
+    }
+  }
+
+  @Override
+  public boolean uncordonIfOurs(String name, long rolloutId) {
+    Node node = client.nodes().withName(name).get();
+    if (node == null || annotation(node) == null) {
+      return false;
+    }
+    Node done =
+        edit(
+            name,
+            n -> {
+              if (n.getMetadata().getAnnotations() == null
+                  || !n.getMetadata().getAnnotations().containsKey(CORDONED_BY)) {
+                return n; // an operator took the cordon over meanwhile
+              }
+              return new NodeBuilder(n)
+                  .editSpec()
+                  .withUnschedulable(false)
+                  .endSpec()
+                  .editMetadata()
+                  .removeFromAnnotations(CORDONED_BY)
+                  .endMetadata()
+                  .build();
+            });
+    if (done == null || Boolean.TRUE.equals(done.getSpec().getUnschedulable())) {
+      return false;
+    }
+    log.uncordoned(name, rolloutId);
+    LOG.infof("node %s: uncordoned after rollout %d", name, rolloutId);
+    return true;
+  }
+
+  @Override
+  public Optional<Boolean> ready(String name) {
+    Node node = client.nodes().withName(name).get();
+    if (node == null || node.getStatus() == null || node.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return node.getStatus().getConditions().stream()
+        .filter(c -> "Ready".equals(c.getType()))
+        .findFirst()
+        .map(c -> "True".equals(c.getStatus()));
+  }
+
+  /** Pods on the node that a drain evicts: not DaemonSet pods, not mirror pods, not finished. */
+  List<Pod> evictable(String node) {
+    var pods = client.pods().inAnyNamespace();
+    return (fieldSelectors ? pods.withField("spec.nodeName", node) : pods)
+        .list().getItems().stream()
+            .filter(p -> node.equals(p.getSpec().getNodeName()))
+            .filter(p -> !isDaemonSetPod(p) && !isMirror(p))
+            .filter(
+                p ->
+                    p.getStatus() == null
+                        || !("Succeeded".equals(p.getStatus().getPhase())
+                            || "Failed".equals(p.getStatus().getPhase())))
+            .toList();
+  }
+
+  static boolean isDaemonSetPod(Pod p) {
+    List<OwnerReference> owners = p.getMetadata().getOwnerReferences();
+    return owners != null && owners.stream().anyMatch(o -> "DaemonSet".equals(o.getKind()));
+  }
+
+  static boolean isMirror(Pod p) {
+    Map<String, String> a = p.getMetadata().getAnnotations();
+    return a != null && a.containsKey(MIRROR);
+  }
+
+  static boolean usesEmptyDir(Pod p) {
+    return p.getSpec().getVolumes() != null
+        && p.getSpec().getVolumes().stream().anyMatch(v -> v.getEmptyDir() != null);
+  }
+
+  /** The first PodDisruptionBudget in the pod's namespace whose selector matches the pod. */
+  Optional<String> disruptionBudget(Pod p) {
+    String ns = p.getMetadata().getNamespace();
+    Map<String, String> labels =
+        p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
+    return client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems().stream()
+        .filter(b -> b.getSpec() != null && matches(b.getSpec().getSelector(), labels))
+        .map(PodDisruptionBudget::getMetadata)
+        .map(m -> m.getNamespace() + "/" + m.getName())
+        .findFirst();
+  }
+
+  static boolean matches(LabelSelector s, Map<String, String> labels) {
+    if (s == null) {
+      return false;
+    }
+    if (s.getMatchLabels() != null
+        && !labels.entrySet().containsAll(s.getMatchLabels().entrySet())) {
+      return false;
+    }
+    if (s.getMatchExpressions() != null) {
+      for (LabelSelectorRequirement r : s.getMatchExpressions()) {
+        String v = labels.get(r.getKey());
+        boolean ok =
+            switch (r.getOperator()) {
+              case "In" -> v != null && r.getValues().contains(v);
+              case "NotIn" -> v == null || !r.getValues().contains(v);
+              case "Exists" -> v != null;
+              case "DoesNotExist" -> v == null;
+              default -> false;
+            };
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private Node edit(String name, java.util.function.UnaryOperator<Node> change) {
+    try {
+      return client.nodes().withName(name).edit(change);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private static String annotation(Node n) {
+    Map<String, String> a = n.getMetadata().getAnnotations();
+    return a == null ? null : a.get(CORDONED_BY);
+  }
+
+  static String id(Pod p) {
+    return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while draining", e);
+    }
+  }
+}
