@@ -2,6 +2,7 @@ package dev.patchwave.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.patchwave.engine.HostSteps;
+import dev.patchwave.engine.NodeOperations;
 import dev.patchwave.health.HealthChecker;
 import dev.patchwave.host.HostExecutor;
 import dev.patchwave.host.HostRouter;
@@ -9,11 +10,16 @@ import dev.patchwave.host.simulated.SimulatedHostExecutor;
 import dev.patchwave.host.ssh.JschHostExecutor;
 import dev.patchwave.host.ssh.SshSettings;
 import dev.patchwave.inventory.HostSource;
+import dev.patchwave.kube.NodeDrainer;
+import dev.patchwave.kube.NodeInventory;
 import dev.patchwave.metrics.MeteredHostExecutor;
 import dev.patchwave.metrics.PatchwaveMetrics;
 import dev.patchwave.persistence.AuditLog;
+import dev.patchwave.persistence.NodeCordonStore;
 import dev.patchwave.persistence.QuarantineStore;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Singleton;
@@ -68,11 +74,20 @@ public class EngineWiring {
       ObjectMapper json,
       Clock clock,
       @ConfigProperty(name = "patchwave.prometheus.url") Optional<String> prometheus,
-      @ConfigProperty(name = "patchwave.reboot.poll-interval") Duration poll) {
+      @ConfigProperty(name = "patchwave.reboot.poll-interval") Duration poll,
+      @ConfigProperty(name = "patchwave.kubernetes.drain-poll") Duration drainPoll,
+      Optional<NodeInventory> cluster,
+      Instance<KubernetesClient> kubernetes,
+      NodeCordonStore cordons,
+      PatchwaveMetrics metrics) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    Optional<NodeOperations> nodes =
+        cluster.map(
+            c -> metered(new NodeDrainer(kubernetes.get(), clock, drainPoll, cordons), metrics));
     return new HostSteps(
         hosts,
-        new HealthChecker(hosts, http, json, prometheus),
+        new HealthChecker(
+            hosts, http, json, prometheus, node -> cluster.flatMap(c -> c.ready(node))),
         inventory::hosts,
         quarantine::active,
         clock,
@@ -84,6 +99,37 @@ public class EngineWiring {
                 host,
                 ok ? AuditLog.Outcome.SUCCESS : AuditLog.Outcome.FAILED,
                 null,
-                detail));
+                detail),
+        nodes);
+  }
+
+  /** Counts drains in progress for the metrics. */
+  static NodeOperations metered(NodeOperations nodes, PatchwaveMetrics metrics) {
+    return new NodeOperations() {
+      @Override
+      public DrainResult drain(
+          String node,
+          long rolloutId,
+          Duration timeout,
+          boolean deleteEmptyDirData,
+          java.util.function.BooleanSupplier mayAct) {
+        metrics.drainStarted();
+        try {
+          return nodes.drain(node, rolloutId, timeout, deleteEmptyDirData, mayAct);
+        } finally {
+          metrics.drainEnded();
+        }
+      }
+
+      @Override
+      public boolean uncordonIfOurs(String node, long rolloutId) {
+        return nodes.uncordonIfOurs(node, rolloutId);
+      }
+
+      @Override
+      public Optional<Boolean> ready(String node) {
+        return nodes.ready(node);
+      }
+    };
   }
 }

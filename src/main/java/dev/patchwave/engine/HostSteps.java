@@ -69,6 +69,7 @@ public final class HostSteps {
   private final Duration rebootPoll;
   private final PackageManager apt = new AptPackageManager();
   private final ActionLog actions;
+  private final Optional<NodeOperations> nodes;
 
   /** Where host steps put on record what they did to a host (the audit log). */
   @FunctionalInterface
@@ -83,8 +84,10 @@ public final class HostSteps {
       Supplier<List<PackageVersion>> quarantined,
       Clock clock,
       Duration rebootPoll,
-      ActionLog actions) {
+      ActionLog actions,
+      Optional<NodeOperations> nodes) {
     this.actions = actions;
+    this.nodes = nodes;
     this.hosts = hosts;
     this.health = health;
     this.inventory = inventory;
@@ -145,7 +148,7 @@ public final class HostSteps {
    * Checks that the host and the other members of its redundancy groups answer, and records the
    * host's boot id.
    */
-  public Observation prepare(RolloutState rollout, String name) {
+  public Observation prepare(RolloutState rollout, String name, BooleanSupplier mayAct) {
     Optional<Host> host = find(name);
     if (host.isEmpty()) {
       return new Observation.HostGone(name);
@@ -154,13 +157,60 @@ public final class HostSteps {
     if (down.isPresent()) {
       return new Observation.HostBlocked(name, down.get());
     }
+    String bootId;
     try (HostSession s = hosts.open(host.get())) {
-      String bootId = s.run(BOOT_ID).stdout().strip();
-      return new Observation.HostPrepared(name, bootId);
+      bootId = s.run(BOOT_ID).stdout().strip();
     } catch (HostException.HostKeyRejected e) {
       return new Observation.HostStepFailed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
     } catch (HostException e) {
       return new Observation.HostStepFailed(name, Reason.HOST_UNREACHABLE, e.getMessage(), true);
+    }
+    RolloutPolicy.Kubernetes k = rollout.policy().spec().kubernetes();
+    Optional<String> node = host.get().kubernetesNode();
+    if (k.drain() && node.isPresent()) {
+      if (nodes.isEmpty()) {
+        return failed(
+            name,
+            Reason.DRAIN_FAILED,
+            "the policy drains nodes, but Kubernetes is off (patchwave.kubernetes.enabled)",
+            false);
+      }
+      NodeOperations.DrainResult r =
+          nodes
+              .get()
+              .drain(node.get(), rollout.id(), k.drainTimeout(), k.deleteEmptyDirData(), mayAct);
+      if (r instanceof NodeOperations.NodeGone) {
+        return new Observation.HostGone(name);
+      }
+      if (r instanceof NodeOperations.DrainFailed f) {
+        actions.record("host.drain", name, false, "rollout " + rollout.id() + ": " + f.why());
+        return failed(name, Reason.DRAIN_FAILED, f.why(), false);
+      }
+      NodeOperations.Drained d = (NodeOperations.Drained) r;
+      actions.record(
+          "host.drain",
+          name,
+          true,
+          "rollout "
+              + rollout.id()
+              + ": node "
+              + node.get()
+              + (d.cordonedByUs() ? " cordoned" : " was already cordoned")
+              + ", "
+              + d.evicted()
+              + " pods evicted");
+    }
+    return new Observation.HostPrepared(name, bootId);
+  }
+
+  /** Uncordons the host's node if Patchwave cordoned it; nothing for other hosts. */
+  public void uncordon(RolloutState rollout, String name) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty() || host.get().kubernetesNode().isEmpty() || nodes.isEmpty()) {
+      return;
+    }
+    if (nodes.get().uncordonIfOurs(host.get().kubernetesNode().get(), rollout.id())) {
+      actions.record("host.uncordon", name, true, "rollout " + rollout.id());
     }
   }
 

@@ -269,7 +269,7 @@ public class RolloutEngine {
       freezing.get(id).set(true);
       run(id, null, () -> steps.freeze(state, f.canaries()), () -> freezing.get(id).set(false));
     } else if (action instanceof Action.PrepareHost p) {
-      run(id, p.host(), () -> steps.prepare(state, p.host()), null);
+      run(id, p.host(), () -> steps.prepare(state, p.host(), mayAct), null);
     } else if (action instanceof Action.PatchHost p) {
       run(id, p.host(), () -> steps.patch(state, p.host(), p.patchSet(), mayAct), null);
     } else if (action instanceof Action.RebootHost r) {
@@ -280,6 +280,15 @@ public class RolloutEngine {
           null);
     } else if (action instanceof Action.CheckHealth c) {
       run(id, c.host(), () -> steps.health(state, c.host()), null);
+    } else if (action instanceof Action.Uncordon u) {
+      workers.submit(
+          () -> {
+            try {
+              steps.uncordon(state, u.host());
+            } catch (RuntimeException e) {
+              LOG.warnf("rollout %d: uncordon of %s failed: %s", id, u.host(), e.getMessage());
+            }
+          });
     } else if (action instanceof Action.Quarantine q) {
       workers.submit(() -> quarantine(id, q));
     } else if (action instanceof Action.Notify n) {

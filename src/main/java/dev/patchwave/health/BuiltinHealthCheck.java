@@ -7,8 +7,12 @@ import dev.patchwave.policy.RolloutPolicy.BuiltinCheck;
 import dev.patchwave.rollout.CheckResult;
 import dev.patchwave.rollout.Verdict;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
 
-/** The built-in checks: reachable, boot id changed, expected kernel, systemd running. */
+/**
+ * The built-in checks: reachable, boot id changed, expected kernel, systemd running, node Ready.
+ */
 public final class BuiltinHealthCheck implements HealthCheck {
 
   static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -20,10 +24,16 @@ public final class BuiltinHealthCheck implements HealthCheck {
 
   private final String name;
   private final BuiltinCheck kind;
+  private final Function<String, Optional<Boolean>> nodeReady;
 
-  public BuiltinHealthCheck(String name, BuiltinCheck kind) {
+  /**
+   * @param nodeReady whether a Kubernetes node is Ready (empty: unknown node, or no Kubernetes)
+   */
+  public BuiltinHealthCheck(
+      String name, BuiltinCheck kind, Function<String, Optional<Boolean>> nodeReady) {
     this.name = name;
     this.kind = kind;
+    this.nodeReady = nodeReady;
   }
 
   @Override
@@ -33,6 +43,9 @@ public final class BuiltinHealthCheck implements HealthCheck {
 
   @Override
   public CheckResult check(Target t) {
+    if (kind == BuiltinCheck.NODE_READY) {
+      return nodeReady(t);
+    }
     if (t.session().isEmpty()) {
       return new CheckResult(name, Verdict.FAIL, "unreachable: " + t.unreachableReason());
     }
@@ -42,10 +55,31 @@ public final class BuiltinHealthCheck implements HealthCheck {
         case BOOT_ID_CHANGED -> bootIdChanged(t);
         case EXPECTED_KERNEL -> expectedKernel(t);
         case SYSTEM_RUNNING -> systemRunning(t);
+        case NODE_READY -> nodeReady(t);
       };
     } catch (HostException e) {
       return new CheckResult(name, Verdict.FAIL, e.getMessage());
     }
+  }
+
+  private CheckResult nodeReady(Target t) {
+    Optional<String> node = t.host().kubernetesNode();
+    if (node.isEmpty()) {
+      return new CheckResult(name, Verdict.INCONCLUSIVE, "the host is not a Kubernetes node");
+    }
+    return nodeReady
+        .apply(node.get())
+        .map(
+            ready ->
+                ready
+                    ? pass("node " + node.get() + " is Ready")
+                    : new CheckResult(name, Verdict.FAIL, "node " + node.get() + " is not Ready"))
+        .orElseGet(
+            () ->
+                new CheckResult(
+                    name,
+                    Verdict.INCONCLUSIVE,
+                    "node " + node.get() + " is not known (Kubernetes off, or not synced yet)"));
   }
 
   private CheckResult bootIdChanged(Target t) throws HostException {

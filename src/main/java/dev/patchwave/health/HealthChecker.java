@@ -21,12 +21,23 @@ import java.util.Optional;
 public final class HealthChecker {
 
   private final HostExecutor hosts;
+  private final java.util.function.Function<String, Optional<Boolean>> nodeReady;
   private final HttpClient http;
   private final ObjectMapper json;
   private final Optional<String> prometheusUrl;
 
   public HealthChecker(
       HostExecutor hosts, HttpClient http, ObjectMapper json, Optional<String> prometheusUrl) {
+    this(hosts, http, json, prometheusUrl, node -> Optional.empty());
+  }
+
+  public HealthChecker(
+      HostExecutor hosts,
+      HttpClient http,
+      ObjectMapper json,
+      Optional<String> prometheusUrl,
+      java.util.function.Function<String, Optional<Boolean>> nodeReady) {
+    this.nodeReady = nodeReady;
     this.hosts = hosts;
     this.http = http;
     this.json = json;
@@ -59,7 +70,7 @@ public final class HealthChecker {
 
   HealthCheck check(CheckSpec spec) {
     if (spec instanceof RolloutPolicy.Builtin b) {
-      return new BuiltinHealthCheck(b.name(), b.check());
+      return new BuiltinHealthCheck(b.name(), b.check(), nodeReady);
     }
     if (spec instanceof RolloutPolicy.SshCheck s) {
       return new SshCommandCheck(s);

@@ -154,7 +154,9 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
     /** The running kernel is the one the patch set installed. */
     EXPECTED_KERNEL("expected-kernel"),
     /** {@code systemctl is-system-running} says running (not degraded). */
-    SYSTEM_RUNNING("system-running");
+    SYSTEM_RUNNING("system-running"),
+    /** The host's Kubernetes node reports Ready=True (hosts that are nodes only). */
+    NODE_READY("node-ready");
 
     public final String word;
 

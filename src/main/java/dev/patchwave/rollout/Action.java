@@ -31,6 +31,9 @@ public sealed interface Action {
   /** Add these versions to the quarantine, with the rollout and host as evidence. */
   record Quarantine(List<PackageVersion> versions, String host, String detail) implements Action {}
 
+  /** Uncordon the host's Kubernetes node, if Patchwave cordoned it (a no-op for other hosts). */
+  record Uncordon(String host) implements Action {}
+
   /** Tell people (webhooks): halted, awaiting approval, completed. */
   record Notify(Reason reason, String detail) implements Action {}
 }

@@ -12,6 +12,7 @@ public enum Reason {
   GROUP_UNHEALTHY("a redundancy group of the host has a member down; not touching it"),
   BLOCKED_BY_FAILED_HOST(
       "hosts left in the wave share a redundancy group with a failed host; a person must look"),
+  DRAIN_FAILED("the node could not be drained"),
   INSTALLED("patch set installed"),
   NOTHING_FOR_HOST("nothing of the patch set is pending on this host"),
   DPKG_LOCKED("the package manager is locked by another process; retrying"),

@@ -274,6 +274,10 @@ public final class RolloutMachine {
                 .to(HostPhase.HEALTHY, Reason.HEALTH_PASSED, "", now),
             Reason.HEALTH_PASSED,
             "");
+        if (policy.spec().kubernetes().drain()) {
+          // healthy again (Ready is among the checks a node policy uses): undo our cordon
+          actions.add(new Action.Uncordon(h.name()));
+        }
       } else {
         hosts.put(h.name(), h.checked(now, Reason.HEALTH_PASSED, ""));
       }
@@ -487,6 +491,12 @@ public final class RolloutMachine {
         wave = waves.size() - 1;
         setPhase(RolloutPhase.COMPLETED, Reason.COMPLETED, "", CONTROLLER);
         actions.add(new Action.Notify(Reason.COMPLETED, ""));
+        if (policy.spec().kubernetes().drain()) {
+          // again for every healthy host: an uncordon lost to a restart is made up here
+          hosts.values().stream()
+              .filter(x -> x.phase() == HostPhase.HEALTHY)
+              .forEach(x -> actions.add(new Action.Uncordon(x.name())));
+        }
         return;
       }
       WaveState next = waves.get(wave);

@@ -5,6 +5,7 @@ import dev.patchwave.inventory.Host;
 import dev.patchwave.inventory.HostSource;
 import dev.patchwave.inventory.InventoryReader;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,10 +19,12 @@ import org.jboss.logging.Logger;
 
 /**
  * The static inventory: the file named by {@code patchwave.inventory.file}, or the bundled demo
- * fleet when none is configured. Read once at start; an invalid file stops the controller with
- * every problem listed, since running against half an inventory is worse than not running.
+ * fleet when neither a file nor Kubernetes nodes are configured. Read once at start; an invalid
+ * file stops the controller with every problem listed, since running against half an inventory is
+ * worse than not running.
  */
 @ApplicationScoped
+@Typed(ConfiguredHostSource.class)
 public class ConfiguredHostSource implements HostSource {
 
   static final String DEMO_FLEET = "demo/fleet.yaml";
@@ -31,7 +34,15 @@ public class ConfiguredHostSource implements HostSource {
   private final String origin;
 
   public ConfiguredHostSource(
-      @ConfigProperty(name = "patchwave.inventory.file") Optional<Path> file) {
+      @ConfigProperty(name = "patchwave.inventory.file") Optional<Path> file,
+      @ConfigProperty(name = "patchwave.kubernetes.enabled") boolean kubernetes) {
+    if (file.isEmpty() && kubernetes) {
+      // Kubernetes nodes are the inventory; the demo fleet is for a controller with none
+      this.origin = "no static inventory file";
+      this.hosts = List.of();
+      LOG.info("inventory: no static file; Kubernetes nodes only");
+      return;
+    }
     this.origin = file.map(Path::toString).orElse("bundled demo fleet (" + DEMO_FLEET + ")");
     String text =
         file.map(ConfiguredHostSource::readFile).orElseGet(ConfiguredHostSource::readDemo);
