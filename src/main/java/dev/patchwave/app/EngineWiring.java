@@ -76,6 +76,7 @@ public class EngineWiring {
       @ConfigProperty(name = "patchwave.prometheus.url") Optional<String> prometheus,
       @ConfigProperty(name = "patchwave.reboot.poll-interval") Duration poll,
       @ConfigProperty(name = "patchwave.kubernetes.drain-poll") Duration drainPoll,
+      @ConfigProperty(name = "patchwave.kubernetes.field-selectors") boolean fieldSelectors,
       Optional<NodeInventory> cluster,
       Instance<KubernetesClient> kubernetes,
       NodeCordonStore cordons,
@@ -83,7 +84,10 @@ public class EngineWiring {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     Optional<NodeOperations> nodes =
         cluster.map(
-            c -> metered(new NodeDrainer(kubernetes.get(), clock, drainPoll, cordons), metrics));
+            c ->
+                metered(
+                    new NodeDrainer(kubernetes.get(), clock, drainPoll, cordons, fieldSelectors),
+                    metrics));
     return new HostSteps(
         hosts,
         new HealthChecker(

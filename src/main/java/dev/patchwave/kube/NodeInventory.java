@@ -16,11 +16,15 @@ import org.jboss.logging.Logger;
 /**
  * The cluster's nodes as hosts, kept by an informer (one watch, no polling): name, InternalIP, node
  * labels (zone included), and whether the node is Ready. A node that leaves the cluster leaves the
- * inventory at once, so a rollout marks it SKIPPED.
+ * inventory at once, so a rollout marks it SKIPPED. A node may override the SSH port and the
+ * package manager with the annotations {@code patchwave.dev/ssh-port} and {@code
+ * patchwave.dev/package-manager}.
  */
 public class NodeInventory implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(NodeInventory.class);
+  public static final String SSH_PORT = "patchwave.dev/ssh-port";
+  public static final String PACKAGE_MANAGER = "patchwave.dev/package-manager";
 
   private final SharedIndexInformer<Node> informer;
   private final int sshPort;
@@ -94,13 +98,40 @@ public class NodeInventory implements AutoCloseable {
     }
     Map<String, String> labels =
         n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
+    Map<String, String> notes =
+        n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations();
+    int port = sshPort;
+    if (notes.containsKey(SSH_PORT)) {
+      try {
+        port = Integer.parseInt(notes.get(SSH_PORT));
+        if (port < 1 || port > 65535) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        LOG.warnf("node %s: annotation %s is not a port; it is left out", name, SSH_PORT);
+        return Optional.empty();
+      }
+    }
+    Host.PackageFamily family = packageManager;
+    if (notes.containsKey(PACKAGE_MANAGER)) {
+      String pm = notes.get(PACKAGE_MANAGER);
+      if (pm.equals("apt")) {
+        family = Host.PackageFamily.APT;
+      } else if (pm.equals("dnf")) {
+        family = Host.PackageFamily.DNF;
+      } else {
+        LOG.warnf(
+            "node %s: annotation %s must be apt or dnf; it is left out", name, PACKAGE_MANAGER);
+        return Optional.empty();
+      }
+    }
     return Optional.of(
         new Host(
             name,
             ip.get(),
-            sshPort,
+            port,
             Host.Transport.SSH,
-            packageManager,
+            family,
             new TreeMap<>(labels),
             Optional.of(name),
             Optional.empty()));
