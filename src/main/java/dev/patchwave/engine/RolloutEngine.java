@@ -3,6 +3,7 @@ package dev.patchwave.engine;
 import dev.patchwave.doc.DocumentException;
 import dev.patchwave.inventory.HostSource;
 import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.persistence.CommandInbox;
 import dev.patchwave.persistence.PolicyStore;
 import dev.patchwave.persistence.QuarantineStore;
 import dev.patchwave.persistence.RolloutStore;
@@ -89,6 +90,12 @@ public class RolloutEngine {
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
   private final Map<Long, Fence> fences = new ConcurrentHashMap<>();
   private volatile boolean stopping;
+
+  /** Whether this instance acts (always, unless leader election is on and another one leads). */
+  private volatile boolean active;
+
+  private final CommandInbox commands;
+  private final org.quartz.Scheduler quartz;
   private final Instance<RolloutListener> listeners;
 
   public RolloutEngine(
@@ -102,8 +109,15 @@ public class RolloutEngine {
       @ConfigProperty(name = "patchwave.instance-id") Optional<String> instanceId,
       @ConfigProperty(name = "patchwave.lease.ttl", defaultValue = "30s") Duration leaseTtl,
       @ConfigProperty(name = "patchwave.workers", defaultValue = "16") int workers,
-      Instance<RolloutListener> listeners) {
+      @ConfigProperty(name = "patchwave.leader-election.enabled", defaultValue = "false")
+          boolean leaderElection,
+      Instance<RolloutListener> listeners,
+      CommandInbox commands,
+      org.quartz.Scheduler quartz) {
     this.listeners = listeners;
+    this.commands = commands;
+    this.quartz = quartz;
+    this.active = !leaderElection;
     this.store = store;
     this.policies = policies;
     this.quarantine = quarantine;
@@ -119,8 +133,58 @@ public class RolloutEngine {
   void onStart(@Observes StartupEvent event) {
     long period = Math.max(1, leaseTtl.toMillis() / 3);
     renewals.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
-    for (long id : store.active()) {
+    if (active) {
+      for (long id : store.active()) {
+        reconcileLater(id);
+      }
+    } else {
+      standbyScheduler();
+      LOG.info("engine: waiting to lead (leader election)");
+    }
+  }
+
+  /** This instance now leads: wake-ups fire here, and every unfinished rollout is decided again. */
+  public synchronized void lead() {
+    active = true;
+    try {
+      quartz.start();
+    } catch (org.quartz.SchedulerException e) {
+      LOG.errorf(e, "cannot start the wake-up scheduler");
+    }
+    List<Long> ids = store.active();
+    LOG.infof("engine: leading; resuming %d unfinished rollouts", ids.size());
+    for (long id : ids) {
       reconcileLater(id);
+    }
+  }
+
+  /**
+   * Another instance leads: act no more, and hand the rollouts' leases back so that it can take
+   * them over at once. Host steps in flight find their fence gone before their next change.
+   */
+  public synchronized void follow() {
+    active = false;
+    standbyScheduler();
+    for (Fence f : List.copyOf(fences.values())) {
+      try {
+        store.release(f);
+      } catch (RuntimeException e) {
+        LOG.debugf("lease of rollout %d not released: %s", f.rolloutId(), e.getMessage());
+      }
+    }
+    fences.clear();
+    LOG.info("engine: following; not acting");
+  }
+
+  public boolean isActive() {
+    return active;
+  }
+
+  private void standbyScheduler() {
+    try {
+      quartz.standby();
+    } catch (org.quartz.SchedulerException e) {
+      LOG.errorf(e, "cannot put the wake-up scheduler on standby");
     }
   }
 
@@ -193,14 +257,33 @@ public class RolloutEngine {
                         + plan.waves().size()
                         + " waves")));
     tell(l -> l.created(created));
-    reconcile(created.id());
+    if (active) {
+      reconcile(created.id());
+    } else {
+      wakeUps.schedule(created.id(), Optional.of(clock.instant())); // the leader takes it from here
+    }
     return store.load(created.id()).orElseThrow().state();
   }
 
   /** Hands a person's command to the rollout and decides at once; returns the new state. */
   public RolloutState command(long id, Observation command) {
-    enqueue(id, command);
-    reconcile(id);
+    if (active) {
+      enqueue(id, command);
+      reconcile(id);
+      return store.load(id).orElseThrow().state();
+    }
+    // not the leader: leave the command for it, wake it, and wait a little for it to be applied
+    long stored = commands.add(id, command);
+    wakeUps.schedule(id, Optional.of(clock.instant()));
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < until && !commands.isApplied(stored)) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     return store.load(id).orElseThrow().state();
   }
 
@@ -225,6 +308,9 @@ public class RolloutEngine {
 
   /** One decision for rollout {@code id} (steps 1-4 of the class comment). */
   public void reconcile(long id) {
+    if (!active) {
+      return; // the leader decides; a wake-up that fired here before standby is seen by it too
+    }
     synchronized (locks.computeIfAbsent(id, k -> new Object())) {
       Optional<Fence> fence = store.acquire(id, instanceId, leaseTtl);
       if (fence.isEmpty()) {
@@ -236,22 +322,25 @@ public class RolloutEngine {
         return;
       }
       fences.put(id, fence.get());
-      RolloutStore.Stored stored = store.load(id).orElseThrow();
+      RolloutStore.Stored before = store.load(id).orElseThrow();
       List<Observation> seen = drain(id);
+      List<CommandInbox.Pending> stored = commands.pending(id);
+      stored.forEach(c -> seen.add(c.observation()));
       Set<String> running =
           Set.copyOf(busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()));
       boolean isFreezing = freezing.computeIfAbsent(id, k -> new AtomicBoolean()).get();
       Decision d =
           RolloutMachine.decide(
-              stored.state(), new Observations(seen, running, isFreezing), clock.instant());
+              before.state(), new Observations(seen, running, isFreezing), clock.instant());
       try {
-        store.save(d.state(), d.events(), fence.get(), stored.version());
+        store.save(d.state(), d.events(), fence.get(), before.version());
       } catch (RolloutStore.LostLease e) {
         LOG.warnf("rollout %d: %s; not acting", id, e.getMessage());
         fences.remove(id);
         return;
       }
-      tell(l -> l.saved(stored.state(), d));
+      commands.applied(stored.stream().map(CommandInbox.Pending::id).toList());
+      tell(l -> l.saved(before.state(), d));
       for (Action a : d.actions()) {
         dispatch(d.state(), a, fence.get());
       }
