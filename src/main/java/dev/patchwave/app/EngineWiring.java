@@ -91,7 +91,7 @@ public class EngineWiring {
     return new HostSteps(
         hosts,
         new HealthChecker(
-            hosts, http, json, prometheus, node -> cluster.flatMap(c -> c.ready(node))),
+            hosts, http, json, prometheus, node -> cluster.flatMap(c -> c.conditions(node))),
         inventory::hosts,
         quarantine::active,
         clock,

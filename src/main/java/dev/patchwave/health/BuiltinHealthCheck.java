@@ -7,6 +7,7 @@ import dev.patchwave.policy.RolloutPolicy.BuiltinCheck;
 import dev.patchwave.rollout.CheckResult;
 import dev.patchwave.rollout.Verdict;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -24,16 +25,18 @@ public final class BuiltinHealthCheck implements HealthCheck {
 
   private final String name;
   private final BuiltinCheck kind;
-  private final Function<String, Optional<Boolean>> nodeReady;
+  private final NodeConditionCheck ready;
 
   /**
-   * @param nodeReady whether a Kubernetes node is Ready (empty: unknown node, or no Kubernetes)
+   * @param nodeConditions a Kubernetes node's conditions (empty: unknown node, or no Kubernetes)
    */
   public BuiltinHealthCheck(
-      String name, BuiltinCheck kind, Function<String, Optional<Boolean>> nodeReady) {
+      String name,
+      BuiltinCheck kind,
+      Function<String, Optional<Map<String, String>>> nodeConditions) {
     this.name = name;
     this.kind = kind;
-    this.nodeReady = nodeReady;
+    this.ready = new NodeConditionCheck(name, "Ready", "True", nodeConditions);
   }
 
   @Override
@@ -63,23 +66,7 @@ public final class BuiltinHealthCheck implements HealthCheck {
   }
 
   private CheckResult nodeReady(Target t) {
-    Optional<String> node = t.host().kubernetesNode();
-    if (node.isEmpty()) {
-      return new CheckResult(name, Verdict.INCONCLUSIVE, "the host is not a Kubernetes node");
-    }
-    return nodeReady
-        .apply(node.get())
-        .map(
-            ready ->
-                ready
-                    ? pass("node " + node.get() + " is Ready")
-                    : new CheckResult(name, Verdict.FAIL, "node " + node.get() + " is not Ready"))
-        .orElseGet(
-            () ->
-                new CheckResult(
-                    name,
-                    Verdict.INCONCLUSIVE,
-                    "node " + node.get() + " is not known (Kubernetes off, or not synced yet)"));
+    return ready.check(t);
   }
 
   private CheckResult bootIdChanged(Target t) throws HostException {

@@ -21,7 +21,8 @@ import java.util.Optional;
 public final class HealthChecker {
 
   private final HostExecutor hosts;
-  private final java.util.function.Function<String, Optional<Boolean>> nodeReady;
+  private final java.util.function.Function<String, Optional<java.util.Map<String, String>>>
+      nodeConditions;
   private final HttpClient http;
   private final ObjectMapper json;
   private final Optional<String> prometheusUrl;
@@ -36,8 +37,8 @@ public final class HealthChecker {
       HttpClient http,
       ObjectMapper json,
       Optional<String> prometheusUrl,
-      java.util.function.Function<String, Optional<Boolean>> nodeReady) {
-    this.nodeReady = nodeReady;
+      java.util.function.Function<String, Optional<java.util.Map<String, String>>> nodeConditions) {
+    this.nodeConditions = nodeConditions;
     this.hosts = hosts;
     this.http = http;
     this.json = json;
@@ -70,10 +71,13 @@ public final class HealthChecker {
 
   HealthCheck check(CheckSpec spec) {
     if (spec instanceof RolloutPolicy.Builtin b) {
-      return new BuiltinHealthCheck(b.name(), b.check(), nodeReady);
+      return new BuiltinHealthCheck(b.name(), b.check(), nodeConditions);
     }
     if (spec instanceof RolloutPolicy.SshCheck s) {
       return new SshCommandCheck(s);
+    }
+    if (spec instanceof RolloutPolicy.NodeConditionCheck c) {
+      return new NodeConditionCheck(c.name(), c.type(), c.status(), nodeConditions);
     }
     if (spec instanceof RolloutPolicy.HttpCheck h) {
       return new HttpProbeCheck(h, http);

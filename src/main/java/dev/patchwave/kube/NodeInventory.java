@@ -67,16 +67,17 @@ public class NodeInventory implements AutoCloseable {
         .toList();
   }
 
-  /** Whether the node's Ready condition is True; empty if no such node is known. */
-  public Optional<Boolean> ready(String name) {
+  /** The node's conditions (type to status); empty if no such node is known. */
+  public Optional<Map<String, String>> conditions(String name) {
     return Optional.ofNullable(informer.getStore().getByKey(name))
         .map(
-            n ->
-                n.getStatus() != null
-                    && n.getStatus().getConditions() != null
-                    && n.getStatus().getConditions().stream()
-                        .anyMatch(
-                            c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
+            n -> {
+              Map<String, String> out = new TreeMap<>();
+              if (n.getStatus() != null && n.getStatus().getConditions() != null) {
+                n.getStatus().getConditions().forEach(c -> out.put(c.getType(), c.getStatus()));
+              }
+              return out;
+            });
   }
 
   public boolean hasSynced() {

@@ -68,6 +68,7 @@ public final class PolicyReader {
   private static final Pattern CLOCK = Pattern.compile("([01]\\d|2[0-4]):([0-5]\\d)");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
   private static final Set<String> URL_PLACEHOLDERS = Set.of("host.name", "host.address");
+  private static final Pattern CONDITION_TYPE = Pattern.compile("[A-Z][A-Za-z0-9]{0,62}");
   private static final Pattern ARG = Pattern.compile("[^\\x00]{1,4096}");
   private static final Pattern TEXT = Names.ONE_LINE;
 
@@ -434,13 +435,17 @@ public final class PolicyReader {
       }
       Duration timeout = f.read("timeout", defaults.timeout(), b::duration);
       List<CheckSpec> checks = f.read("checks", defaults.checks(), this::checks);
-      if (f.has("checks") && checks.isEmpty()) {
+      if (f.has("checks")
+          && checks != null
+          && checks.isEmpty()
+          && f.get("checks") instanceof dev.patchwave.doc.Node.ListNode given
+          && given.items().isEmpty()) {
         b.problem(
             child(path, "checks"),
             f.get("checks").location(),
             "at least one check is required (leave checks out for the built-in defaults)");
       }
-      return new Health(interval, timeout, checks);
+      return new Health(interval, timeout, checks == null ? List.of() : checks);
     }
 
     List<CheckSpec> checks(Node n, String path) {
@@ -469,12 +474,14 @@ public final class PolicyReader {
         return null;
       }
       List<String> kinds =
-          List.of("builtin", "ssh", "http", "prometheus").stream().filter(f::has).toList();
+          List.of("builtin", "ssh", "http", "prometheus", "nodeCondition").stream()
+              .filter(f::has)
+              .toList();
       if (kinds.size() != 1) {
         b.problem(
             path,
             f.location(),
-            "a check has exactly one of builtin, ssh, http, prometheus"
+            "a check has exactly one of builtin, ssh, http, prometheus, nodeCondition"
                 + (kinds.isEmpty() ? "; found none" : "; found " + String.join(", ", kinds)));
         return null;
       }
@@ -491,6 +498,7 @@ public final class PolicyReader {
         }
         case "ssh" -> sshCheck(body, p, given);
         case "http" -> httpCheck(body, p, given);
+        case "nodeCondition" -> nodeConditionCheck(body, p, given);
         default -> prometheusCheck(body, p, given);
       };
     }
@@ -527,6 +535,31 @@ public final class PolicyReader {
       return url == null
           ? null
           : new RolloutPolicy.HttpCheck(name != null ? name : "http", url, status, timeout);
+    }
+
+    CheckSpec nodeConditionCheck(Node n, String path, String name) {
+      Fields f = b.object(n, path, FIELDS.get("spec.health.checks[].nodeCondition"));
+      if (f == null) {
+        return null;
+      }
+      String type =
+          f.readRequired(
+              "type",
+              (v, p) ->
+                  b.matching(
+                      v,
+                      p,
+                      CONDITION_TYPE,
+                      "a node condition type such as Ready, DiskPressure or MemoryPressure"));
+      String status =
+          f.readRequired(
+              "status",
+              (v, p) ->
+                  b.choice(v, p, Map.of("True", "True", "False", "False", "Unknown", "Unknown")));
+      return type == null || status == null
+          ? null
+          : new RolloutPolicy.NodeConditionCheck(
+              name != null ? name : "node-" + type.toLowerCase(), type, status);
     }
 
     CheckSpec prometheusCheck(Node n, String path, String name) {
@@ -837,7 +870,10 @@ public final class PolicyReader {
     m.put("spec.canary", Set.of("coverBy"));
     m.put("spec.waves[]", Set.of("name", "size", "soak", "approval"));
     m.put("spec.health", Set.of("interval", "timeout", "checks"));
-    m.put("spec.health.checks[]", Set.of("name", "builtin", "ssh", "http", "prometheus"));
+    m.put(
+        "spec.health.checks[]",
+        Set.of("name", "builtin", "ssh", "http", "prometheus", "nodeCondition"));
+    m.put("spec.health.checks[].nodeCondition", Set.of("type", "status"));
     m.put("spec.health.checks[].ssh", Set.of("command", "expectExit", "timeout"));
     m.put("spec.health.checks[].http", Set.of("url", "expectStatus", "timeout"));
     m.put("spec.health.checks[].prometheus", Set.of("query", "min", "max", "url"));
@@ -855,6 +891,7 @@ public final class PolicyReader {
         "spec.reboot", REBOOTS.keySet(),
         "spec.waves[].approval", APPROVALS.keySet(),
         "spec.health.checks[].builtin", BUILTINS.keySet(),
+        "spec.health.checks[].nodeCondition.status", Set.of("True", "False", "Unknown"),
         "spec.selector.matchExpressions[].operator", OPERATORS.keySet(),
         "spec.windows[].days[]", DAYS.keySet());
   }

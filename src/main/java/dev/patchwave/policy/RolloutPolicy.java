@@ -187,6 +187,12 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
       String name, String query, Optional<Double> min, Optional<Double> max, Optional<String> url)
       implements CheckSpec {}
 
+  /**
+   * A condition of the host's Kubernetes node must have this status (for example DiskPressure
+   * False); a host that is not a node, or a node without that condition, is INCONCLUSIVE.
+   */
+  public record NodeConditionCheck(String name, String type, String status) implements CheckSpec {}
+
   /** {@code maxFailedHosts} per wave; one more failure halts the rollout. */
   public record Failure(int maxFailedHosts, boolean quarantine) {
     public static final Failure DEFAULT = new Failure(0, true);

@@ -49,7 +49,8 @@ class KubernetesNodesRolloutTest {
                 "waves": [{"name": "canary", "size": 1, "soak": "2s"}, {"size": "100%"}],
                 "health": {"interval": "5s", "timeout": "30s",
                            "checks": [{"builtin": "reachable"}, {"builtin": "boot-id-changed"},
-                                      {"builtin": "expected-kernel"}, {"builtin": "node-ready"}]},
+                                      {"builtin": "expected-kernel"}, {"builtin": "node-ready"},
+                                      {"nodeCondition": {"type": "DiskPressure", "status": "False"}}]},
                 "kubernetes": {"drain": true, "drainTimeout": "30s"}}}
       """;
 

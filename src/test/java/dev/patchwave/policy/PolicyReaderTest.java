@@ -155,6 +155,42 @@ class PolicyReaderTest {
   }
 
   @Test
+  void nodeConditionChecksAreReadAndTheirMistakesReported() throws DocumentException {
+    String good =
+        MINIMAL
+            + """
+              health:
+                checks:
+                  - builtin: node-ready
+                  - nodeCondition: {type: DiskPressure, status: "False"}
+            """;
+    var checks = PolicyReader.read(good).spec().health().checks();
+    assertThat(checks)
+        .containsExactly(
+            new RolloutPolicy.Builtin("node-ready", RolloutPolicy.BuiltinCheck.NODE_READY),
+            new RolloutPolicy.NodeConditionCheck("node-diskpressure", "DiskPressure", "False"));
+
+    String bad =
+        MINIMAL
+            + """
+              health:
+                checks:
+                  - nodeCondition: {type: disk pressure, status: maybe}
+                  - nodeCondition: {type: Ready}
+            """;
+    assertThatThrownBy(() -> PolicyReader.read(bad))
+        .isInstanceOfSatisfying(
+            DocumentException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::path)
+                    .containsExactlyInAnyOrder(
+                        "spec.health.checks[0].nodeCondition.type",
+                        "spec.health.checks[0].nodeCondition.status",
+                        "spec.health.checks[1].nodeCondition.status"));
+  }
+
+  @Test
   void everyProblemIsReportedAtOnce() {
     String yaml =
         """
