@@ -77,6 +77,7 @@ public class EngineWiring {
       @ConfigProperty(name = "patchwave.reboot.poll-interval") Duration poll,
       @ConfigProperty(name = "patchwave.kubernetes.drain-poll") Duration drainPoll,
       @ConfigProperty(name = "patchwave.kubernetes.field-selectors") boolean fieldSelectors,
+      @ConfigProperty(name = "patchwave.namespace") Optional<String> namespace,
       Optional<NodeInventory> cluster,
       Instance<KubernetesClient> kubernetes,
       NodeCordonStore cordons,
@@ -86,7 +87,17 @@ public class EngineWiring {
         cluster.map(
             c ->
                 metered(
-                    new NodeDrainer(kubernetes.get(), clock, drainPoll, cordons, fieldSelectors),
+                    new NodeDrainer(
+                        kubernetes.get(),
+                        clock,
+                        drainPoll,
+                        cordons,
+                        fieldSelectors,
+                        Optional.of(
+                            namespace.orElseGet(
+                                () ->
+                                    Optional.ofNullable(kubernetes.get().getNamespace())
+                                        .orElse("default")))),
                     metrics));
     return new HostSteps(
         hosts,

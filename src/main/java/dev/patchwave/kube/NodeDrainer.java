@@ -42,6 +42,7 @@ public class NodeDrainer implements NodeOperations {
   private final Duration poll;
   private final CordonLog log;
   private final boolean fieldSelectors;
+  private final Optional<String> eventNamespace;
 
   /** Where cordons are recorded besides the node (the database). */
   public interface CordonLog {
@@ -69,6 +70,21 @@ public class NodeDrainer implements NodeOperations {
    */
   public NodeDrainer(
       KubernetesClient client, Clock clock, Duration poll, CordonLog log, boolean fieldSelectors) {
+    this(client, clock, poll, log, fieldSelectors, Optional.empty());
+  }
+
+  /**
+   * {@code eventNamespace}: where to record Kubernetes Events about the nodes (cordoned, drained,
+   * drain failed, uncordoned), so that {@code kubectl describe node} tells why; none: no events.
+   */
+  public NodeDrainer(
+      KubernetesClient client,
+      Clock clock,
+      Duration poll,
+      CordonLog log,
+      boolean fieldSelectors,
+      Optional<String> eventNamespace) {
+    this.eventNamespace = eventNamespace;
     this.fieldSelectors = fieldSelectors;
     this.client = client;
     this.clock = clock;
@@ -111,6 +127,7 @@ public class NodeDrainer implements NodeOperations {
         return new NodeGone(name);
       }
       log.cordoned(name, rolloutId);
+      event(name, "Normal", "Cordoned", "cordoned by Patchwave for rollout " + rolloutId);
       ours = true;
       LOG.infof("node %s: cordoned for rollout %d", name, rolloutId);
     } else {
@@ -135,13 +152,19 @@ public class NodeDrainer implements NodeOperations {
         }
       }
       if (!refusedData.isEmpty()) {
-        return new DrainFailed(
+        return failed(
+            name,
             "pods with emptyDir data, which the policy does not allow to delete"
                 + " (kubernetes.deleteEmptyDirData): "
                 + String.join(", ", refusedData));
       }
       if (remaining.isEmpty()) {
         LOG.infof("node %s: drained (%d pods evicted)", name, evicted);
+        event(
+            name,
+            "Normal",
+            "Drained",
+            "drained by Patchwave for rollout " + rolloutId + ": " + evicted + " pods evicted");
         return new Drained(ours, evicted);
       }
       refusals.clear();
@@ -180,7 +203,8 @@ public class NodeDrainer implements NodeOperations {
         List<String> why = new ArrayList<>();
         refusals.forEach((pod, by) -> why.add(pod + " (refused by " + by + ")"));
         List<String> left = evictable(name).stream().map(NodeDrainer::id).toList();
-        return new DrainFailed(
+        return failed(
+            name,
             "not drained within "
                 + timeout
                 + "; "
@@ -220,6 +244,7 @@ public class NodeDrainer implements NodeOperations {
       return false;
     }
     log.uncordoned(name, rolloutId);
+    event(name, "Normal", "Uncordoned", "uncordoned by Patchwave after rollout " + rolloutId);
     LOG.infof("node %s: uncordoned after rollout %d", name, rolloutId);
     return true;
   }
@@ -303,6 +328,49 @@ public class NodeDrainer implements NodeOperations {
       }
     }
     return true;
+  }
+
+  private DrainFailed failed(String node, String why) {
+    event(node, "Warning", "DrainFailed", "Patchwave could not drain the node: " + why);
+    return new DrainFailed(why);
+  }
+
+  /** Records an Event on the node; a failure to record one never stops a drain. */
+  private void event(String node, String type, String reason, String message) {
+    if (eventNamespace.isEmpty()) {
+      return;
+    }
+    try {
+      String now = java.time.format.DateTimeFormatter.ISO_INSTANT.format(clock.instant());
+      client
+          .v1()
+          .events()
+          .inNamespace(eventNamespace.get())
+          .resource(
+              new io.fabric8.kubernetes.api.model.EventBuilder()
+                  .withNewMetadata()
+                  .withGenerateName("patchwave-" + node + "-")
+                  .withNamespace(eventNamespace.get())
+                  .endMetadata()
+                  .withNewInvolvedObject()
+                  .withApiVersion("v1")
+                  .withKind("Node")
+                  .withName(node)
+                  .endInvolvedObject()
+                  .withType(type)
+                  .withReason(reason)
+                  .withMessage(message)
+                  .withNewSource()
+                  .withComponent("patchwave")
+                  .endSource()
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withCount(1)
+                  .build())
+          .create();
+    } catch (RuntimeException e) {
+      LOG.debugf("node %s: event %s not recorded: %s", node, reason, e.getMessage());
+    }
   }
 
   private Node edit(String name, java.util.function.UnaryOperator<Node> change) {

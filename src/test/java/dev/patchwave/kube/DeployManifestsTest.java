@@ -280,7 +280,12 @@ class DeployManifestsTest {
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(nodes::hasSynced);
       NodeDrainer drainer =
           new NodeDrainer(
-              client, Clock.systemUTC(), Duration.ofMillis(50), NodeDrainer.CordonLog.NONE, false);
+              client,
+              Clock.systemUTC(),
+              Duration.ofMillis(50),
+              NodeDrainer.CordonLog.NONE,
+              false,
+              Optional.of("patchwave"));
       drainer.drain("n1", 1, Duration.ofMillis(300), false, () -> true);
       drainer.uncordonIfOurs("n1", 1);
       drainer.ready("n1");
@@ -303,7 +308,7 @@ class DeployManifestsTest {
     }
     assertThat(calls)
         .extracting(Call::resource)
-        .contains("nodes", "pods", "pods/eviction", "poddisruptionbudgets", "leases");
+        .contains("nodes", "pods", "pods/eviction", "poddisruptionbudgets", "leases", "events");
 
     List<HasMetadata> rbac = load(BASE.resolve("rbac.yaml"));
     List<PolicyRule> cluster =

@@ -67,7 +67,8 @@ class NodeDrainerTest {
                 cordonLog.add("uncordoned " + node + " " + rolloutId);
               }
             },
-            false); // the mock server cannot select pods by spec.nodeName; the drainer filters too
+            false, // the mock server cannot select pods by spec.nodeName; the drainer filters too
+            java.util.Optional.of("patchwave"));
     node("node-1", false);
   }
 
@@ -196,6 +197,11 @@ class NodeDrainerTest {
     assertThat(client.nodes().withName("node-1").get().getMetadata().getAnnotations())
         .doesNotContainKey(NodeDrainer.CORDONED_BY);
     assertThat(cordonLog).containsExactly("cordoned node-1 7", "uncordoned node-1 7");
+    // and kubectl describe node tells why
+    assertThat(client.v1().events().inNamespace("patchwave").list().getItems())
+        .filteredOn(e -> e.getInvolvedObject().getName().equals("node-1"))
+        .extracting(io.fabric8.kubernetes.api.model.Event::getReason)
+        .containsExactlyInAnyOrder("Cordoned", "Drained", "Uncordoned");
   }
 
   @Test
