@@ -28,7 +28,7 @@ import org.jboss.logging.Logger;
  * evicted only when the policy allows it. A node is uncordoned only if it carries Patchwave's
  * annotation: a node an operator cordoned stays cordoned.
  */
-public class NodeDrainer implements NodeOperations {
+public class NodeDrainer implements NodeOperations, AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(NodeDrainer.class);
 
@@ -43,6 +43,7 @@ public class NodeDrainer implements NodeOperations {
   private final CordonLog log;
   private final boolean fieldSelectors;
   private final Optional<String> eventNamespace;
+  private final KubernetesClient evictions;
 
   /** Where cordons are recorded besides the node (the database). */
   public interface CordonLog {
@@ -86,6 +87,15 @@ public class NodeDrainer implements NodeOperations {
       Optional<String> eventNamespace) {
     this.eventNamespace = eventNamespace;
     this.fieldSelectors = fieldSelectors;
+    // a 429 from an eviction is an answer (a PodDisruptionBudget says not now), not a fault to
+    // retry inside the HTTP client: this drainer waits and asks again on its own schedule
+    this.evictions =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                    .withRequestRetryBackoffLimit(0)
+                    .build())
+            .build();
     this.client = client;
     this.clock = clock;
     this.poll = poll;
@@ -177,7 +187,7 @@ public class NodeDrainer implements NodeOperations {
         }
         try {
           boolean ok =
-              client
+              evictions
                   .pods()
                   .inNamespace(p.getMetadata().getNamespace())
                   .withName(p.getMetadata().getName())
@@ -247,6 +257,11 @@ public class NodeDrainer implements NodeOperations {
     event(name, "Normal", "Uncordoned", "uncordoned by Patchwave after rollout " + rolloutId);
     LOG.infof("node %s: uncordoned after rollout %d", name, rolloutId);
     return true;
+  }
+
+  @Override
+  public void close() {
+    evictions.close();
   }
 
   @Override
