@@ -75,7 +75,7 @@ public class ApiTokens {
       } else {
         LOG.infof(
             "API tokens from %s; the first admin token is in %s",
-            file.toAbsolutePath(), adminTokenFile().toAbsolutePath());
+            file.toAbsolutePath().normalize(), adminTokenFile().toAbsolutePath().normalize());
       }
     }
     try {
@@ -137,7 +137,7 @@ public class ApiTokens {
     LOG.infof(
         "API: created an admin token; it is in %s (mode 0600). Send it as 'Authorization: Bearer"
             + " <token>'. Token hashes: %s",
-        adminTokenFile().toAbsolutePath(), file.toAbsolutePath());
+        adminTokenFile().toAbsolutePath().normalize(), file.toAbsolutePath().normalize());
   }
 
   private static void writePrivate(Path path, String content) throws IOException {
