@@ -94,6 +94,8 @@ public class RolloutEngine {
   /** Whether this instance acts (always, unless leader election is on and another one leads). */
   private volatile boolean active;
 
+  private final boolean leaderElection;
+
   private final CommandInbox commands;
   private final org.quartz.Scheduler quartz;
   private final Instance<RolloutListener> listeners;
@@ -118,6 +120,7 @@ public class RolloutEngine {
     this.commands = commands;
     this.quartz = quartz;
     this.active = !leaderElection;
+    this.leaderElection = leaderElection;
     this.store = store;
     this.policies = policies;
     this.quarantine = quarantine;
@@ -133,6 +136,11 @@ public class RolloutEngine {
   void onStart(@Observes StartupEvent event) {
     long period = Math.max(1, leaseTtl.toMillis() / 3);
     renewals.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
+    // commands a follower took: the leader looks for them every second, so a command does not
+    // wait for the scheduler's next poll of the shared job store
+    if (leaderElection) {
+      renewals.scheduleWithFixedDelay(this::pickUpCommands, 1, 1, TimeUnit.SECONDS);
+    }
     if (active) {
       for (long id : store.active()) {
         reconcileLater(id);
@@ -178,6 +186,17 @@ public class RolloutEngine {
 
   public boolean isActive() {
     return active;
+  }
+
+  private void pickUpCommands() {
+    if (!active || stopping) {
+      return;
+    }
+    try {
+      commands.rolloutsWithPending().forEach(this::reconcileLater);
+    } catch (RuntimeException e) {
+      LOG.debugf("cannot look for commands: %s", e.getMessage());
+    }
   }
 
   private void standbyScheduler() {
@@ -314,10 +333,12 @@ public class RolloutEngine {
     synchronized (locks.computeIfAbsent(id, k -> new Object())) {
       Optional<Fence> fence = store.acquire(id, instanceId, leaseTtl);
       if (fence.isEmpty()) {
-        // Another instance holds the lease. If it died, the lease runs out: look again then.
+        // Another instance holds the lease. If it died, the lease runs out: look again soon (a
+        // fifth of the lease, so a takeover waits for the expiry, not for a whole lease more).
         fences.remove(id);
         if (!stopping) {
-          renewals.schedule(() -> reconcileLater(id), leaseTtl.toMillis(), TimeUnit.MILLISECONDS);
+          long retry = Math.max(200, leaseTtl.toMillis() / 5);
+          renewals.schedule(() -> reconcileLater(id), retry, TimeUnit.MILLISECONDS);
         }
         return;
       }

@@ -57,6 +57,16 @@ public class CommandInbox {
         .toList();
   }
 
+  /** Rollouts with commands not applied yet. */
+  @Transactional
+  public List<Long> rolloutsWithPending() {
+    return RolloutCommandRecord.getEntityManager()
+        .createQuery(
+            "select distinct c.rolloutId from RolloutCommandRecord c where c.appliedAt is null",
+            Long.class)
+        .getResultList();
+  }
+
   @Transactional
   public void applied(List<Long> ids) {
     if (ids.isEmpty()) {
