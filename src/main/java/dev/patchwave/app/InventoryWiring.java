@@ -67,19 +67,35 @@ public class InventoryWiring {
     }
     Set<String> warned = ConcurrentHashMap.newKeySet();
     NodeInventory cluster = nodes.get();
-    return () -> {
-      Map<String, Host> byName = new LinkedHashMap<>();
-      for (Host h : configured.hosts()) {
-        byName.put(h.name(), h);
+    return () ->
+        combine(
+            configured.hosts(),
+            cluster.hosts(),
+            clash -> {
+              if (warned.add(clash)) {
+                LOG.warnf(
+                    "node %s is also in the static inventory; the static entry is used", clash);
+              }
+            });
+  }
+
+  /**
+   * The static hosts and the cluster's nodes, sorted by name; a node whose name a static host
+   * already has is left out (and reported to {@code clash}).
+   */
+  static List<Host> combine(
+      List<Host> configured, List<Host> nodes, java.util.function.Consumer<String> clash) {
+    Map<String, Host> byName = new LinkedHashMap<>();
+    for (Host h : configured) {
+      byName.put(h.name(), h);
+    }
+    for (Host n : nodes) {
+      if (byName.putIfAbsent(n.name(), n) != null) {
+        clash.accept(n.name());
       }
-      for (Host n : cluster.hosts()) {
-        if (byName.putIfAbsent(n.name(), n) != null && warned.add(n.name())) {
-          LOG.warnf("node %s is also in the static inventory; the static entry is used", n.name());
-        }
-      }
-      List<Host> all = new ArrayList<>(byName.values());
-      all.sort(java.util.Comparator.comparing(Host::name));
-      return all;
-    };
+    }
+    List<Host> all = new ArrayList<>(byName.values());
+    all.sort(java.util.Comparator.comparing(Host::name));
+    return all;
   }
 }
