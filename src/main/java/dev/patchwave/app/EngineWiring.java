@@ -140,11 +140,6 @@ public class EngineWiring {
       public boolean uncordonIfOurs(String node, long rolloutId) {
         return nodes.uncordonIfOurs(node, rolloutId);
       }
-
-      @Override
-      public Optional<Boolean> ready(String node) {
-        return nodes.ready(node);
-      }
     };
   }
 }

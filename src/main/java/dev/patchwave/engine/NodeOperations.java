@@ -37,7 +37,4 @@ public interface NodeOperations {
 
   /** Uncordons {@code node} if, and only if, Patchwave cordoned it. True if it did. */
   boolean uncordonIfOurs(String node, long rolloutId);
-
-  /** Whether {@code node} exists and its Ready condition is True; empty if unknown. */
-  java.util.Optional<Boolean> ready(String node);
 }

@@ -28,11 +28,6 @@ public final class HealthChecker {
   private final Optional<String> prometheusUrl;
 
   public HealthChecker(
-      HostExecutor hosts, HttpClient http, ObjectMapper json, Optional<String> prometheusUrl) {
-    this(hosts, http, json, prometheusUrl, node -> Optional.empty());
-  }
-
-  public HealthChecker(
       HostExecutor hosts,
       HttpClient http,
       ObjectMapper json,

@@ -264,18 +264,6 @@ public class NodeDrainer implements NodeOperations, AutoCloseable {
     evictions.close();
   }
 
-  @Override
-  public Optional<Boolean> ready(String name) {
-    Node node = client.nodes().withName(name).get();
-    if (node == null || node.getStatus() == null || node.getStatus().getConditions() == null) {
-      return Optional.empty();
-    }
-    return node.getStatus().getConditions().stream()
-        .filter(c -> "Ready".equals(c.getType()))
-        .findFirst()
-        .map(c -> "True".equals(c.getStatus()));
-  }
-
   /** Pods on the node that a drain evicts: not DaemonSet pods, not mirror pods, not finished. */
   List<Pod> evictable(String node) {
     var pods = client.pods().inAnyNamespace();

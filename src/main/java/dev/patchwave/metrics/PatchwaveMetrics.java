@@ -6,7 +6,6 @@ import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.rollout.CheckResult;
 import dev.patchwave.rollout.Decision;
 import dev.patchwave.rollout.HostPhase;
-import dev.patchwave.rollout.HostState;
 import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.RolloutPhase;
 import dev.patchwave.rollout.RolloutState;
@@ -26,8 +25,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,8 +40,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The rollout metrics. Gauges are read from the database (so every replica shows the same truth)
- * every {@code patchwave.metrics.refresh} and right after each decision; counters and histograms
- * count what this instance saw and decided.
+ * every {@code patchwave.metrics.refresh}; between those reads, the decisions this instance makes
+ * update the per-rollout gauges from the state in hand, and only the aggregate counts are queried
+ * again. Counters and histograms count what this instance saw and decided.
  */
 @ApplicationScoped
 public class PatchwaveMetrics implements RolloutListener {
@@ -63,6 +65,11 @@ public class PatchwaveMetrics implements RolloutListener {
   private final MultiGauge phaseSince;
   private final Timer haltDetection;
   private final Map<Long, Instant> lastFailure = new ConcurrentHashMap<>();
+
+  /** An unfinished rollout as last seen, and since when it is in its phase. */
+  private record Snapshot(RolloutState state, Instant phaseSince) {}
+
+  private final Map<Long, Snapshot> live = new ConcurrentHashMap<>();
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private final ScheduledExecutorService refresher =
       Executors.newSingleThreadScheduledExecutor(
@@ -98,31 +105,26 @@ public class PatchwaveMetrics implements RolloutListener {
     Gauge.builder("patchwave.drains.in.progress", drains, AtomicInteger::get)
         .description("Kubernetes node drains in progress")
         .register(registry);
-    hosts =
-        MultiGauge.builder("patchwave.rollout.hosts")
-            .description("Hosts of an unfinished rollout by phase")
-            .register(registry);
-    wave =
-        MultiGauge.builder("patchwave.rollout.wave")
-            .description("The wave an unfinished rollout is at (0-based)")
-            .register(registry);
-    waves =
-        MultiGauge.builder("patchwave.rollout.waves")
-            .description("Waves of an unfinished rollout")
-            .register(registry);
+    hosts = multiGauge("patchwave.rollout.hosts", "Hosts of an unfinished rollout by phase");
+    wave = multiGauge("patchwave.rollout.wave", "The wave an unfinished rollout is at (0-based)");
+    waves = multiGauge("patchwave.rollout.waves", "Waves of an unfinished rollout");
     done =
-        MultiGauge.builder("patchwave.rollout.hosts.done")
-            .description("Hosts of an unfinished rollout that are done (healthy or skipped)")
-            .register(registry);
+        multiGauge(
+            "patchwave.rollout.hosts.done",
+            "Hosts of an unfinished rollout that are done (healthy or skipped)");
     phaseSince =
-        MultiGauge.builder("patchwave.rollout.phase.since.timestamp.seconds")
-            .description("Since when an unfinished rollout is in its phase (Unix seconds)")
-            .register(registry);
+        multiGauge(
+            "patchwave.rollout.phase.since.timestamp.seconds",
+            "Since when an unfinished rollout is in its phase (Unix seconds)");
     haltDetection =
         Timer.builder("patchwave.halt.detection")
             .description("From the failed check or step that halts a rollout to the halt")
             .publishPercentileHistogram()
             .register(registry);
+  }
+
+  private MultiGauge multiGauge(String name, String description) {
+    return MultiGauge.builder(name).description(description).register(registry);
   }
 
   void onStart(@Observes StartupEvent e) {
@@ -177,6 +179,14 @@ public class PatchwaveMetrics implements RolloutListener {
   public void saved(RolloutState before, Decision d) {
     RolloutState after = d.state();
     String policy = after.policy().name();
+    if (after.phase().isTerminal()) {
+      live.remove(after.id());
+    } else {
+      Snapshot known = live.get(after.id());
+      Instant since =
+          known != null && before.phase() == after.phase() ? known.phaseSince() : clock.instant();
+      live.put(after.id(), new Snapshot(after, since));
+    }
     if (before.phase() != after.phase()) {
       if (after.phase() == RolloutPhase.HALTED) {
         counter("patchwave.rollouts.halted", policy);
@@ -196,6 +206,7 @@ public class PatchwaveMetrics implements RolloutListener {
 
   @Override
   public void created(RolloutState s) {
+    live.put(s.id(), new Snapshot(s, clock.instant()));
     counter("patchwave.rollouts.started", s.policy().name());
     refreshSoon();
   }
@@ -209,7 +220,12 @@ public class PatchwaveMetrics implements RolloutListener {
       refresher.execute(
           () -> {
             refreshQueued.set(false);
-            refreshSafely();
+            try {
+              refreshCounts();
+              publish();
+            } catch (RuntimeException e) {
+              LOG.debugf("metrics refresh failed: %s", e.getMessage());
+            }
           });
     }
   }
@@ -222,41 +238,75 @@ public class PatchwaveMetrics implements RolloutListener {
     }
   }
 
-  /** Reads the gauges' values from the database. */
+  /**
+   * Reads everything from the database (the truth every replica shares): the counts, and the state
+   * of every unfinished rollout. Every {@code patchwave.metrics.refresh}.
+   */
   void refresh() {
+    refreshCounts();
+    Map<Long, Snapshot> now = new HashMap<>();
+    for (long id : rollouts.active()) {
+      rollouts
+          .load(id)
+          .map(RolloutStore.Stored::state)
+          .ifPresent(st -> now.put(id, new Snapshot(st, rollouts.phaseSince(id))));
+    }
+    live.keySet().retainAll(now.keySet());
+    live.putAll(now);
+    publish();
+  }
+
+  /** The aggregate counts only; cheap enough after every decision. */
+  private void refreshCounts() {
     Map<String, Long> counts = rollouts.countByPhase();
     byPhase.forEach((p, n) -> n.set(counts.getOrDefault(p.name(), 0L).intValue()));
     quarantined.set(quarantine.active().size());
+  }
+
+  /**
+   * The per-rollout gauges: one row per unfinished rollout this instance knows, its value read from
+   * {@link #live} when scraped. Rows are only added and removed here, never replaced, so a scrape
+   * never falls between a removal and a registration.
+   */
+  private void publish() {
     List<MultiGauge.Row<?>> hostRows = new ArrayList<>();
     List<MultiGauge.Row<?>> waveRows = new ArrayList<>();
     List<MultiGauge.Row<?>> wavesRows = new ArrayList<>();
     List<MultiGauge.Row<?>> doneRows = new ArrayList<>();
     List<MultiGauge.Row<?>> sinceRows = new ArrayList<>();
-    for (long id : rollouts.active()) {
-      RolloutState s = rollouts.load(id).map(RolloutStore.Stored::state).orElse(null);
-      if (s == null) {
-        continue;
-      }
-      Tags tags = Tags.of("rollout", Long.toString(id), "policy", s.policy().name());
-      Map<HostPhase, Integer> n = new EnumMap<>(HostPhase.class);
-      for (HostPhase p : HostPhase.values()) {
-        n.put(p, 0);
-      }
-      for (HostState h : s.hosts().values()) {
-        n.merge(h.phase(), 1, Integer::sum);
-      }
-      n.forEach((p, c) -> hostRows.add(MultiGauge.Row.of(tags.and("phase", p.name()), c)));
-      waveRows.add(MultiGauge.Row.of(tags, s.wave()));
-      wavesRows.add(MultiGauge.Row.of(tags, s.waves().size()));
-      doneRows.add(MultiGauge.Row.of(tags, n.get(HostPhase.HEALTHY) + n.get(HostPhase.SKIPPED)));
-      sinceRows.add(
-          MultiGauge.Row.of(
-              tags.and("phase", s.phase().name()), rollouts.phaseSince(id).getEpochSecond()));
-    }
-    hosts.register(hostRows, true);
-    wave.register(waveRows, true);
-    waves.register(wavesRows, true);
-    done.register(doneRows, true);
-    phaseSince.register(sinceRows, true);
+    live.forEach(
+        (id, snapshot) -> {
+          Tags tags =
+              Tags.of("rollout", Long.toString(id), "policy", snapshot.state().policy().name());
+          for (HostPhase p : HostPhase.values()) {
+            hostRows.add(
+                MultiGauge.Row.of(tags.and("phase", p.name()), () -> hostsIn(id, Set.of(p))));
+          }
+          waveRows.add(MultiGauge.Row.of(tags, () -> value(id, s -> s.state().wave())));
+          wavesRows.add(MultiGauge.Row.of(tags, () -> value(id, s -> s.state().waves().size())));
+          doneRows.add(
+              MultiGauge.Row.of(
+                  tags, () -> hostsIn(id, Set.of(HostPhase.HEALTHY, HostPhase.SKIPPED))));
+          sinceRows.add(
+              MultiGauge.Row.of(
+                  tags.and("phase", snapshot.state().phase().name()),
+                  () -> value(id, s -> s.phaseSince().getEpochSecond())));
+        });
+    hosts.register(hostRows, false);
+    wave.register(waveRows, false);
+    waves.register(wavesRows, false);
+    done.register(doneRows, false);
+    phaseSince.register(sinceRows, false);
+  }
+
+  private Number value(long id, java.util.function.Function<Snapshot, Number> f) {
+    Snapshot s = live.get(id);
+    return s == null ? Double.NaN : f.apply(s);
+  }
+
+  private Number hostsIn(long id, Set<HostPhase> phases) {
+    return value(
+        id,
+        s -> s.state().hosts().values().stream().filter(h -> phases.contains(h.phase())).count());
   }
 }

@@ -4,23 +4,18 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.jcraft.jsch.JSch;
 import dev.patchwave.host.simulated.EmulatedHost;
-import dev.patchwave.inventory.Host;
 import dev.patchwave.testing.EmulatedSshServer;
+import dev.patchwave.testing.NodeFleet;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,46 +44,7 @@ class CrashResumeIT {
 
   @Test
   void aControllerKilledMidWaveAndMidSoakResumesWithoutRepeatingAHostStep() throws Exception {
-    Path key = dir.resolve("id_ecdsa");
-    var kp = com.jcraft.jsch.KeyPair.genKeyPair(new JSch(), com.jcraft.jsch.KeyPair.ECDSA, 256);
-    kp.writePrivateKey(key.toString());
-    kp.writePublicKey(dir.resolve("authorized_keys").toString(), "patchwave");
-    StringBuilder inventory =
-        new StringBuilder("apiVersion: patchwave.dev/v1\nkind: Inventory\nhosts:\n");
-    List<String> known = new ArrayList<>();
-    for (int i = 1; i <= 6; i++) {
-      String name = "node-" + i;
-      Host model =
-          new Host(
-              name,
-              "127.0.0.1",
-              22,
-              Host.Transport.SIMULATED,
-              Host.PackageFamily.APT,
-              new TreeMap<>(Map.of("zone", "z" + (i % 3))),
-              Optional.empty(),
-              Optional.of(
-                  new Host.Simulation(
-                      Map.of("linux-image-generic", "6.8.0-48.48"),
-                      Map.of("linux-image-generic", "6.8.0-50.50"),
-                      List.of())));
-      EmulatedSshServer s =
-          new EmulatedSshServer(
-              new EmulatedHost(model, Clock.systemUTC(), Duration.ofSeconds(3)),
-              dir.resolve("authorized_keys"));
-      servers.add(s);
-      known.add(s.knownHostsLine());
-      inventory
-          .append("  - {name: ")
-          .append(name)
-          .append(", address: 127.0.0.1, port: ")
-          .append(s.port())
-          .append(", labels: {zone: z")
-          .append(i % 3)
-          .append("}}\n");
-    }
-    Files.write(dir.resolve("known_hosts"), known);
-    Files.writeString(dir.resolve("inventory.yaml"), inventory.toString());
+    servers.addAll(NodeFleet.start(dir, 6, Duration.ofSeconds(3)));
     Files.createDirectories(dir.resolve("policies"));
     Files.writeString(
         dir.resolve("policies/nodes.yaml"),
@@ -153,7 +109,7 @@ class CrashResumeIT {
           h.received().stream().filter(r -> r.mutating() && r.argv().contains("install")).count();
       assertThat(installs).as("installs on %s", h.name()).isEqualTo(1);
       assertThat(h.reboots()).as("reboots of %s", h.name()).isEqualTo(1);
-      assertThat(h.installed()).containsEntry("linux-image-generic", "6.8.0-50.50");
+      assertThat(h.installed()).containsEntry("linux-image-generic", NodeFleet.GOOD_KERNEL);
       assertThat(h.runningKernel()).isEqualTo("6.8.0-50-generic");
     }
   }

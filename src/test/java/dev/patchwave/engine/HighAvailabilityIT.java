@@ -4,18 +4,14 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.jcraft.jsch.JSch;
 import dev.patchwave.host.simulated.EmulatedHost;
-import dev.patchwave.inventory.Host;
 import dev.patchwave.testing.EmulatedSshServer;
+import dev.patchwave.testing.MockKubernetes;
+import dev.patchwave.testing.NodeFleet;
 import dev.patchwave.testing.TestTokens;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -25,16 +21,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Queue;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,15 +67,7 @@ class HighAvailabilityIT {
   @Test
   void theFollowerTakesOverWithinTwentySecondsAndNoHostStepRunsTwice() throws Exception {
     pg = EmbeddedPostgres.builder().start();
-    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    kube =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(),
-            new MockWebServer(),
-            expectations,
-            new KubernetesMixedDispatcher(expectations),
-            false);
-    kube.init();
+    kube = MockKubernetes.crud();
     client = kube.createClient();
     fleet();
 
@@ -185,46 +169,7 @@ class HighAvailabilityIT {
   }
 
   void fleet() throws Exception {
-    Path key = dir.resolve("id_ecdsa");
-    var kp = com.jcraft.jsch.KeyPair.genKeyPair(new JSch(), com.jcraft.jsch.KeyPair.ECDSA, 256);
-    kp.writePrivateKey(key.toString());
-    kp.writePublicKey(dir.resolve("authorized_keys").toString(), "patchwave");
-    StringBuilder inventory =
-        new StringBuilder("apiVersion: patchwave.dev/v1\nkind: Inventory\nhosts:\n");
-    List<String> known = new ArrayList<>();
-    for (int i = 1; i <= 6; i++) {
-      String name = "node-" + i;
-      Host model =
-          new Host(
-              name,
-              "127.0.0.1",
-              22,
-              Host.Transport.SIMULATED,
-              Host.PackageFamily.APT,
-              new TreeMap<>(Map.of("zone", "z" + (i % 3))),
-              Optional.empty(),
-              Optional.of(
-                  new Host.Simulation(
-                      Map.of("linux-image-generic", "6.8.0-48.48"),
-                      Map.of("linux-image-generic", "6.8.0-50.50"),
-                      List.of())));
-      EmulatedSshServer s =
-          new EmulatedSshServer(
-              new EmulatedHost(model, Clock.systemUTC(), Duration.ofSeconds(3)),
-              dir.resolve("authorized_keys"));
-      servers.add(s);
-      known.add(s.knownHostsLine());
-      inventory
-          .append("  - {name: ")
-          .append(name)
-          .append(", address: 127.0.0.1, port: ")
-          .append(s.port())
-          .append(", labels: {zone: z")
-          .append(i % 3)
-          .append("}}\n");
-    }
-    Files.write(dir.resolve("known_hosts"), known);
-    Files.writeString(dir.resolve("inventory.yaml"), inventory.toString());
+    servers.addAll(NodeFleet.start(dir, 6, Duration.ofSeconds(3)));
     Files.createDirectories(dir.resolve("policies"));
     Files.writeString(
         dir.resolve("policies/nodes.yaml"),

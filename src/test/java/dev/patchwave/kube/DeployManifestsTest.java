@@ -2,6 +2,7 @@ package dev.patchwave.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.patchwave.testing.MockKubernetes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -10,12 +11,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,11 +19,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -63,15 +56,7 @@ class DeployManifestsTest {
 
   @BeforeEach
   void cluster() {
-    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            expectations,
-            new KubernetesMixedDispatcher(expectations),
-            false);
-    server.init();
+    server = MockKubernetes.crud();
     server.expectCustomResource(
         new io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext.Builder()
             .withGroup("monitoring.coreos.com")
@@ -288,7 +273,6 @@ class DeployManifestsTest {
               Optional.of("patchwave"));
       drainer.drain("n1", 1, Duration.ofMillis(300), false, () -> true);
       drainer.uncordonIfOurs("n1", 1);
-      drainer.ready("n1");
       try (LeaderElection election =
           LeaderElection.start(
               client,

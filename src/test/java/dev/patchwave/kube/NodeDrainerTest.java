@@ -3,25 +3,18 @@ package dev.patchwave.kube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.patchwave.engine.NodeOperations;
+import dev.patchwave.testing.MockKubernetes;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,16 +33,7 @@ class NodeDrainerTest {
 
   @BeforeEach
   void cluster() {
-    // CRUD mode, with expectations taking precedence where a test sets one (a PDB's 429)
-    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            expectations,
-            new KubernetesMixedDispatcher(expectations),
-            false);
-    server.init();
+    server = MockKubernetes.crud();
     client = server.createClient();
     drainer =
         new NodeDrainer(
@@ -145,20 +129,7 @@ class NodeDrainerTest {
     Pod created = client.pods().inNamespace(ns).resource(b.build()).create();
     // the mock server stores an Eviction like any object; a real API server deletes the pod
     // (unless a PodDisruptionBudget refuses with 429). Play the API server's part, a moment later.
-    server
-        .expect()
-        .post()
-        .withPath("/api/v1/namespaces/" + ns + "/pods/" + name + "/eviction")
-        .andReply(
-            201,
-            request -> {
-              apiServer.schedule(
-                  () -> client.pods().inNamespace(ns).withName(name).delete(),
-                  20,
-                  TimeUnit.MILLISECONDS);
-              return new StatusBuilder().withStatus("Success").withCode(201).build();
-            })
-        .always();
+    MockKubernetes.evictionDeletesPod(server, client, apiServer, ns, name, () -> {});
     return created;
   }
 
@@ -303,11 +274,5 @@ class NodeDrainerTest {
     assertThat(result).isInstanceOf(NodeOperations.DrainFailed.class);
     assertThat(unschedulable("node-1")).isFalse();
     assertThat(podsOn("node-1")).containsExactly("web/web-1");
-  }
-
-  @Test
-  void readinessComesFromTheReadyCondition() {
-    assertThat(drainer.ready("node-1")).contains(true);
-    assertThat(drainer.ready("no-such-node")).isEmpty();
   }
 }

@@ -1,5 +1,8 @@
 package dev.patchwave.metrics;
 
+import static dev.patchwave.testing.RolloutApi.phase;
+import static dev.patchwave.testing.RolloutApi.putPolicy;
+import static dev.patchwave.testing.RolloutApi.start;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -11,7 +14,6 @@ import dev.patchwave.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +58,7 @@ class MetricsAndMonitoringFilesTest {
 
   @Test
   void metricsTellWhatHappenedAndTheDeployFilesUseOnlyRealMetrics() throws Exception {
-    put(
+    putPolicy(
         "brokers",
         """
         {"apiVersion": "patchwave.dev/v1", "kind": "RolloutPolicy", "metadata": {"name": "brokers"},
@@ -67,7 +69,7 @@ class MetricsAndMonitoringFilesTest {
                   "waves": [{"name": "canary", "size": 1}, {"size": "100%"}],
                   "health": {"interval": "5s", "timeout": "5s"}}}
         """);
-    put(
+    putPolicy(
         "web",
         """
         {"apiVersion": "patchwave.dev/v1", "kind": "RolloutPolicy", "metadata": {"name": "web"},
@@ -230,30 +232,5 @@ class MetricsAndMonitoringFilesTest {
 
   static String metrics() {
     return given().auth().none().get("/q/metrics").then().statusCode(200).extract().asString();
-  }
-
-  static void put(String name, String json) {
-    given()
-        .contentType(ContentType.JSON)
-        .body(json)
-        .put("/api/v1/policies/" + name)
-        .then()
-        .statusCode(201);
-  }
-
-  static long start(String policy) {
-    return given()
-        .contentType(ContentType.JSON)
-        .body("{\"policy\": \"" + policy + "\"}")
-        .post("/api/v1/rollouts")
-        .then()
-        .statusCode(201)
-        .extract()
-        .jsonPath()
-        .getLong("id");
-  }
-
-  static String phase(long id) {
-    return given().get("/api/v1/rollouts/" + id).jsonPath().getString("phase");
   }
 }

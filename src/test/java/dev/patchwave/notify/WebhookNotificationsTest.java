@@ -1,5 +1,8 @@
 package dev.patchwave.notify;
 
+import static dev.patchwave.testing.RolloutApi.phase;
+import static dev.patchwave.testing.RolloutApi.putPolicy;
+import static dev.patchwave.testing.RolloutApi.start;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -12,7 +15,6 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -149,7 +151,7 @@ class WebhookNotificationsTest {
 
   @Test
   void haltApprovalAndCompletionReachTheHooksSignedAndRetriedWhileDeadHooksSlowNothing() {
-    put(
+    putPolicy(
         "brokers",
         """
         {"apiVersion": "patchwave.dev/v1", "kind": "RolloutPolicy", "metadata": {"name": "brokers"},
@@ -160,7 +162,7 @@ class WebhookNotificationsTest {
                   "waves": [{"name": "canary", "size": 1}, {"size": "100%"}],
                   "health": {"interval": "5s", "timeout": "5s"}}}
         """);
-    put(
+    putPolicy(
         "web",
         """
         {"apiVersion": "patchwave.dev/v1", "kind": "RolloutPolicy", "metadata": {"name": "web"},
@@ -224,30 +226,5 @@ class WebhookNotificationsTest {
 
   static List<Received> received(String path) {
     return RECEIVED.stream().filter(r -> r.path().equals(path)).toList();
-  }
-
-  static void put(String name, String json) {
-    given()
-        .contentType(ContentType.JSON)
-        .body(json)
-        .put("/api/v1/policies/" + name)
-        .then()
-        .statusCode(201);
-  }
-
-  static long start(String policy) {
-    return given()
-        .contentType(ContentType.JSON)
-        .body("{\"policy\": \"" + policy + "\"}")
-        .post("/api/v1/rollouts")
-        .then()
-        .statusCode(201)
-        .extract()
-        .jsonPath()
-        .getLong("id");
-  }
-
-  static String phase(long id) {
-    return given().get("/api/v1/rollouts/" + id).jsonPath().getString("phase");
   }
 }

@@ -1,34 +1,25 @@
 package dev.patchwave.testing;
 
-import com.jcraft.jsch.JSch;
 import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.inventory.Host;
 import dev.patchwave.kube.NodeInventory;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Kubernetes cluster of four worker nodes: the Fabric8 mock API server in CRUD mode holds the
@@ -51,21 +42,9 @@ public class KubeFleet implements QuarkusTestResourceLifecycleManager {
   public Map<String, String> start() {
     try {
       Path dir = Files.createTempDirectory("patchwave-kube");
-      Path key = dir.resolve("id_ecdsa");
-      var kp = com.jcraft.jsch.KeyPair.genKeyPair(new JSch(), com.jcraft.jsch.KeyPair.ECDSA, 256);
-      kp.writePrivateKey(key.toString());
-      kp.writePublicKey(dir.resolve("authorized_keys").toString(), "patchwave");
-      kp.dispose();
+      Path key = NodeFleet.clientKey(dir);
 
-      Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-      server =
-          new KubernetesMockServer(
-              new io.fabric8.mockwebserver.Context(),
-              new MockWebServer(),
-              expectations,
-              new KubernetesMixedDispatcher(expectations),
-              false);
-      server.init();
+      server = MockKubernetes.crud();
       client = server.createClient();
 
       List<String> known = new ArrayList<>();
@@ -168,21 +147,8 @@ public class KubeFleet implements QuarkusTestResourceLifecycleManager {
                 .endSpec()
                 .build())
         .create();
-    server
-        .expect()
-        .post()
-        .withPath("/api/v1/namespaces/" + ns + "/pods/" + name + "/eviction")
-        .andReply(
-            201,
-            request -> {
-              EVICTED.add(ns + "/" + name);
-              apiServer.schedule(
-                  () -> client.pods().inNamespace(ns).withName(name).delete(),
-                  20,
-                  TimeUnit.MILLISECONDS);
-              return new StatusBuilder().withStatus("Success").withCode(201).build();
-            })
-        .always();
+    MockKubernetes.evictionDeletesPod(
+        server, client, apiServer, ns, name, () -> EVICTED.add(ns + "/" + name));
   }
 
   @Override

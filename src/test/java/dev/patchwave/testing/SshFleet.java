@@ -1,6 +1,5 @@
 package dev.patchwave.testing;
 
-import com.jcraft.jsch.JSch;
 import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.inventory.Host;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -39,11 +38,7 @@ public class SshFleet implements QuarkusTestResourceLifecycleManager {
   public Map<String, String> start() {
     try {
       dir = Files.createTempDirectory("patchwave-fleet");
-      Path key = dir.resolve("id_ecdsa");
-      var kp = com.jcraft.jsch.KeyPair.genKeyPair(new JSch(), com.jcraft.jsch.KeyPair.ECDSA, 256);
-      kp.writePrivateKey(key.toString());
-      kp.writePublicKey(dir.resolve("authorized_keys").toString(), "patchwave");
-      kp.dispose();
+      Path key = NodeFleet.clientKey(dir);
       List<String> known = new ArrayList<>();
       StringBuilder inventory =
           new StringBuilder("apiVersion: patchwave.dev/v1\nkind: Inventory\nhosts:\n");
