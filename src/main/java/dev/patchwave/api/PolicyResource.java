@@ -4,6 +4,7 @@ import dev.patchwave.doc.DocumentException;
 import dev.patchwave.inventory.HostSource;
 import dev.patchwave.persistence.PolicyStore;
 import dev.patchwave.plan.WavePlanner;
+import dev.patchwave.policy.Guardrails;
 import dev.patchwave.policy.Names;
 import dev.patchwave.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -39,7 +40,10 @@ public class PolicyResource {
   private final HostSource hosts;
   private final Clock clock;
 
-  public PolicyResource(PolicyStore store, HostSource hosts, Clock clock) {
+  private final Guardrails guardrails;
+
+  public PolicyResource(PolicyStore store, HostSource hosts, Clock clock, Guardrails guardrails) {
+    this.guardrails = guardrails;
     this.store = store;
     this.hosts = hosts;
     this.clock = clock;

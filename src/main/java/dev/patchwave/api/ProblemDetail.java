@@ -47,6 +47,7 @@ public record ProblemDetail(
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405),
     NOT_ACCEPTABLE("not-acceptable", "Cannot produce the requested media type", 406),
     CONFLICT("conflict", "The request conflicts with the current state", 409),
+    GUARDRAIL("guardrail", "A guardrail of the controller forbids this", 422),
     PAYLOAD_TOO_LARGE("payload-too-large", "The request body is too large", 413),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
     INTERNAL("internal", "Internal error", 500);
@@ -63,7 +64,7 @@ public record ProblemDetail(
 
     static Type forStatus(int status) {
       for (Type t : values()) {
-        if (t.status == status && t != INVALID_DOCUMENT) {
+        if (t.status == status && t != INVALID_DOCUMENT && t != GUARDRAIL) {
           return t;
         }
       }

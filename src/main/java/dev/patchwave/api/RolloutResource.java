@@ -55,7 +55,11 @@ public class RolloutResource {
     this.store = store;
   }
 
-  public record StartRequest(String policy) {}
+  /**
+   * @param onConflict {@code fail} (the default): 409 when another unfinished rollout owns a
+   *     selected host; {@code skip}: leave those hosts out
+   */
+  public record StartRequest(String policy, String onConflict) {}
 
   public record RolloutSummary(
       long id,
@@ -76,7 +80,9 @@ public class RolloutResource {
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(
       summary = "Start a rollout of a policy",
-      description = "201 with Location; 409 if a rollout of the policy is already running.")
+      description =
+          "201 with Location; 409 if a rollout of the policy is already running, or if another"
+              + " unfinished rollout owns a selected host (unless onConflict is skip).")
   public Response start(StartRequest request, @Context UriInfo uri) {
     if (request == null
         || request.policy() == null
@@ -84,12 +90,31 @@ public class RolloutResource {
       throw new BadRequestException(
           "body must be {\"policy\": \"<name>\"} with " + Names.OBJECT_NAME_WHAT);
     }
+    RolloutEngine.OnConflict onConflict;
+    if (request.onConflict() == null || request.onConflict().equals("fail")) {
+      onConflict = RolloutEngine.OnConflict.FAIL;
+    } else if (request.onConflict().equals("skip")) {
+      onConflict = RolloutEngine.OnConflict.SKIP;
+    } else {
+      throw new BadRequestException("onConflict must be \"fail\" or \"skip\"");
+    }
     try {
-      RolloutState s = engine.start(request.policy(), actor());
+      RolloutState s = engine.start(request.policy(), actor(), onConflict);
       return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(s.id())).build())
           .entity(RolloutView.of(s))
           .build();
     } catch (RolloutEngine.Refused e) {
+      if (!e.violations.isEmpty()) {
+        return ProblemDetail.response(
+            Type.GUARDRAIL,
+            e.getMessage(),
+            e.violations.stream()
+                .map(
+                    v ->
+                        new dev.patchwave.doc.Problem(
+                            v.path(), dev.patchwave.doc.Location.UNKNOWN, v.text()))
+                .toList());
+      }
       return ProblemDetail.response(e.conflict ? Type.CONFLICT : Type.NOT_FOUND, e.getMessage());
     }
   }
@@ -159,7 +184,7 @@ public class RolloutResource {
     if (s.phase() != RolloutPhase.PAUSED) {
       throw conflict("rollout " + s.id() + " is " + s.phase() + ", not PAUSED");
     }
-    return RolloutView.of(engine.command(s.id(), new Observation.Resume(actor())));
+    return apply(s.id(), new Observation.Resume(actor()));
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -197,7 +222,7 @@ public class RolloutResource {
               + s.id()
               + "; another approver must approve its waves");
     }
-    return RolloutView.of(engine.command(s.id(), new Observation.Approve(wave, actor())));
+    return apply(s.id(), new Observation.Approve(wave, actor()));
   }
 
   private RolloutView command(String id, Observation o, RolloutPhase target) {
@@ -205,7 +230,20 @@ public class RolloutResource {
     if (s.phase().isTerminal()) {
       throw conflict("rollout " + s.id() + " is " + s.phase() + "; it cannot become " + target);
     }
-    return RolloutView.of(engine.command(s.id(), o));
+    return apply(s.id(), o);
+  }
+
+  /**
+   * The engine checks again, atomically with the change, that the command applies: of concurrent
+   * callers exactly the ones whose command took effect get 200, the others 409 (and the audit log
+   * records them as refused).
+   */
+  private RolloutView apply(long id, Observation o) {
+    try {
+      return RolloutView.of(engine.command(id, o));
+    } catch (RolloutEngine.Refused e) {
+      throw conflict("rollout " + id + ": " + e.getMessage());
+    }
   }
 
   private RolloutState find(String id) {

@@ -59,6 +59,12 @@ public class EngineWiring {
 
   @Produces
   @Singleton
+  dev.patchwave.policy.Guardrails guardrails(GuardrailsConfig config) {
+    return config.guardrails();
+  }
+
+  @Produces
+  @Singleton
   HostExecutor hosts(
       JschHostExecutor ssh, SimulatedHostExecutor simulated, PatchwaveMetrics metrics) {
     return new MeteredHostExecutor(new HostRouter(ssh, simulated), metrics);

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -96,52 +95,64 @@ public final class HostSteps {
     this.rebootPoll = rebootPoll;
   }
 
-  /** Reads the canaries' pending updates and freezes those the policy takes into a patch set. */
-  public Observation freeze(RolloutState rollout, List<String> canaries) {
+  /** What one host needs, as read by {@link #needs}: the versions, or why they are unknown. */
+  public sealed interface Needs {
+    /** The in-scope versions the host would install, dependencies included. */
+    record Versions(List<PackageVersion> versions) implements Needs {}
+
+    /** The host could not be read. */
+    record Unknown(Reason reason, String detail) implements Needs {}
+  }
+
+  /**
+   * Reads what the host needs: its pending updates that the policy takes (origin, include,
+   * exclude), without quarantined versions, with the versions installing them would bring along.
+   * Read-only (the index refresh aside).
+   */
+  public Needs needs(RolloutState rollout, String name) {
     RolloutPolicy.Packages packages = rollout.policy().spec().packages();
     Set<PackageVersion> blocked = new HashSet<>(quarantined.get());
-    Set<PackageVersion> frozen = new TreeSet<>();
-    List<String> seen = new ArrayList<>();
-    for (String name : canaries) {
-      Optional<Host> host = find(name);
-      if (host.isEmpty()) {
-        return new Observation.FreezeFailed("canary " + name + " is not in the inventory");
-      }
-      try (HostSession s = hosts.open(host.get())) {
-        PackageManager pm = manager(host.get());
-        s.run(pm.refreshIndex());
-        CommandResult listed = s.run(pm.listUpdates());
-        if (!listed.succeeded()) {
-          return new Observation.FreezeFailed(
-              name + ": listing updates failed: " + listed.summary());
-        }
-        List<PackageVersion> wanted =
-            pm.parseUpdates(listed.stdout()).stream()
-                .filter(u -> packages.origin() == RolloutPolicy.PackageOrigin.ALL || u.security())
-                .filter(u -> packages.selects(u.name()))
-                .map(PendingUpdate::candidateVersion)
-                .filter(v -> !blocked.contains(v))
-                .toList();
-        if (wanted.isEmpty()) {
-          seen.add(name + ": nothing");
-          continue;
-        }
-        CommandResult simulated = s.run(pm.simulateInstall(wanted));
-        if (!simulated.succeeded()) {
-          return new Observation.FreezeFailed(
-              name + ": simulating the install failed: " + simulated.summary());
-        }
-        List<PackageVersion> closure =
-            pm.parseSimulation(simulated.stdout()).stream()
-                .filter(v -> !blocked.contains(v))
-                .toList();
-        frozen.addAll(closure);
-        seen.add(name + ": " + closure.size());
-      } catch (HostException e) {
-        return new Observation.FreezeFailed(e.getMessage());
-      }
+    Optional<Host> host = find(name);
+    if (host.isEmpty()) {
+      return new Needs.Unknown(Reason.HOST_GONE, "not in the inventory");
     }
-    return new Observation.PatchSetFrozen(PatchSet.of(frozen), String.join(", ", seen));
+    if (host.get().packageManager() != Host.PackageFamily.APT) {
+      return new Needs.Unknown(
+          Reason.SURVEY_FAILED, "no " + host.get().packageManager().word + " driver yet");
+    }
+    try (HostSession s = hosts.open(host.get())) {
+      PackageManager pm = manager(host.get());
+      s.run(pm.refreshIndex());
+      CommandResult listed = s.run(pm.listUpdates());
+      if (!listed.succeeded()) {
+        return new Needs.Unknown(
+            Reason.SURVEY_FAILED, "listing updates failed: " + listed.summary());
+      }
+      List<PackageVersion> wanted =
+          pm.parseUpdates(listed.stdout()).stream()
+              .filter(u -> packages.origin() == RolloutPolicy.PackageOrigin.ALL || u.security())
+              .filter(u -> packages.selects(u.name()))
+              .map(PendingUpdate::candidateVersion)
+              .filter(v -> !blocked.contains(v))
+              .toList();
+      if (wanted.isEmpty()) {
+        return new Needs.Versions(List.of());
+      }
+      CommandResult simulated = s.run(pm.simulateInstall(wanted));
+      if (!simulated.succeeded()) {
+        return new Needs.Unknown(
+            Reason.SURVEY_FAILED, "simulating the install failed: " + simulated.summary());
+      }
+      return new Needs.Versions(
+          pm.parseSimulation(simulated.stdout()).stream()
+              .filter(v -> !blocked.contains(v))
+              .sorted()
+              .toList());
+    } catch (HostException.HostKeyRejected e) {
+      return new Needs.Unknown(Reason.HOST_KEY_REJECTED, e.getMessage());
+    } catch (HostException e) {
+      return new Needs.Unknown(Reason.HOST_UNREACHABLE, e.getMessage());
+    }
   }
 
   /**

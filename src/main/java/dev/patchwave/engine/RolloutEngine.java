@@ -10,11 +10,13 @@ import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.persistence.RolloutStore.Fence;
 import dev.patchwave.plan.Plan;
 import dev.patchwave.plan.WavePlanner;
+import dev.patchwave.policy.Guardrails;
 import dev.patchwave.policy.PolicyReader;
 import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.rollout.Action;
 import dev.patchwave.rollout.Decision;
 import dev.patchwave.rollout.Event;
+import dev.patchwave.rollout.FleetLoad;
 import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.Observations;
 import dev.patchwave.rollout.Reason;
@@ -79,6 +81,8 @@ public class RolloutEngine {
   private final Duration leaseTtl;
 
   private final ExecutorService workers;
+  private final ExecutorService surveys;
+  private final Guardrails guardrails;
   private final ExecutorService deciders =
       Executors.newFixedThreadPool(2, daemon("patchwave-decide"));
   private final ScheduledExecutorService renewals =
@@ -89,6 +93,11 @@ public class RolloutEngine {
   private final Map<Long, AtomicBoolean> queued = new ConcurrentHashMap<>();
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
   private final Map<Long, Fence> fences = new ConcurrentHashMap<>();
+
+  /** Decisions of this instance wait here for the fleet lock, not in the database. */
+  private final java.util.concurrent.locks.ReentrantLock fleetLock =
+      new java.util.concurrent.locks.ReentrantLock(true);
+
   private volatile boolean stopping;
 
   /** Whether this instance acts (always, unless leader election is on and another one leads). */
@@ -115,7 +124,8 @@ public class RolloutEngine {
           boolean leaderElection,
       Instance<RolloutListener> listeners,
       CommandInbox commands,
-      org.quartz.Scheduler quartz) {
+      org.quartz.Scheduler quartz,
+      Guardrails guardrails) {
     this.listeners = listeners;
     this.commands = commands;
     this.quartz = quartz;
@@ -131,6 +141,8 @@ public class RolloutEngine {
     this.instanceId = instanceId.orElseGet(RolloutEngine::defaultInstanceId);
     this.leaseTtl = leaseTtl;
     this.workers = Executors.newFixedThreadPool(workers, daemon("patchwave-step"));
+    this.surveys = Executors.newFixedThreadPool(workers, daemon("patchwave-survey"));
+    this.guardrails = guardrails;
   }
 
   void onStart(@Observes StartupEvent event) {
@@ -211,6 +223,7 @@ public class RolloutEngine {
     stopping = true;
     renewals.shutdownNow();
     workers.shutdownNow();
+    surveys.shutdownNow();
     deciders.shutdownNow();
     fences
         .values()
@@ -228,53 +241,159 @@ public class RolloutEngine {
     return instanceId;
   }
 
-  /** Thrown when a rollout cannot start (no such policy, one already running). */
+  /**
+   * Thrown when a rollout cannot start (no such policy, one already running, hosts owned by another
+   * rollout) or a command has no effect (the rollout is not in a phase it applies to).
+   */
   public static final class Refused extends RuntimeException {
     public final boolean conflict;
 
+    /** The guardrails the policy breaks, when that is why. */
+    public final List<Guardrails.Violation> violations;
+
     Refused(String message, boolean conflict) {
+      this(message, conflict, List.of());
+    }
+
+    Refused(String message, boolean conflict, List<Guardrails.Violation> violations) {
       super(message);
       this.conflict = conflict;
+      this.violations = List.copyOf(violations);
     }
   }
 
-  /** Starts a rollout of {@code policyName}: plans it now, then freezes the patch set. */
-  public RolloutState start(String policyName, String actor) {
+  /** What to do with selected hosts that another unfinished rollout owns. */
+  public enum OnConflict {
+    /** Refuse to start, naming the owners. */
+    FAIL,
+    /** Leave the owned hosts out; the plan says so. */
+    SKIP
+  }
+
+  /**
+   * Starts a rollout of {@code policyName}: claims its hosts and plans it now, then freezes the
+   * patch set.
+   *
+   * @throws Refused if the policy does not exist (not a conflict), already has an unfinished
+   *     rollout, or (with {@link OnConflict#FAIL}) selects hosts another rollout owns
+   */
+  public RolloutState start(String policyName, String actor, OnConflict onConflict) {
     PolicyStore.Entry entry =
         policies
             .get(policyName)
             .orElseThrow(() -> new Refused("no policy named '" + policyName + "'", false));
-    if (store.hasActiveRollout(policyName)) {
-      throw new Refused("a rollout of policy '" + policyName + "' is already running", true);
-    }
     RolloutPolicy policy;
     try {
       policy = PolicyReader.read(entry.source());
     } catch (DocumentException e) {
       throw new IllegalStateException("stored policy no longer validates", e);
     }
-    Plan plan = WavePlanner.plan(policy, inventory.hosts(), clock.instant());
-    RolloutState draft = RolloutState.start(0, policy, plan, actor, clock.instant());
-    RolloutState created =
-        store.create(
-            draft,
-            entry.source(),
-            List.of(
-                new Event(
-                    clock.instant(),
-                    Reason.STARTED,
-                    Optional.empty(),
-                    Optional.empty(),
-                    actor,
-                    "policy "
-                        + policyName
-                        + " revision "
-                        + entry.revision()
-                        + ", "
-                        + plan.selectedHosts()
-                        + " hosts in "
-                        + plan.waves().size()
-                        + " waves")));
+    // a race with another start loses on the database's constraints; with SKIP, try again with
+    // the hosts the winner took left out
+    for (int attempt = 0; ; attempt++) {
+      alreadyRunning(policyName);
+      List<dev.patchwave.inventory.Host> hosts = inventory.hosts();
+      List<String> selected =
+          hosts.stream()
+              .filter(h -> policy.spec().selector().matches(h.labels()))
+              .map(dev.patchwave.inventory.Host::name)
+              .toList();
+      List<Guardrails.Violation> broken = guardrails.check(policy, selected.size(), hosts.size());
+      if (!broken.isEmpty()) {
+        throw new Refused(
+            "policy '"
+                + policyName
+                + "' breaks the controller's guardrails: "
+                + String.join("; ", broken.stream().map(Guardrails.Violation::text).toList()),
+            false,
+            broken);
+      }
+      Map<String, Long> owned = store.owners(selected);
+      if (!owned.isEmpty() && onConflict == OnConflict.FAIL) {
+        throw new Refused(
+            ownedBy(owned) + "; start with \"onConflict\": \"skip\" to leave them out", true);
+      }
+      List<dev.patchwave.inventory.Host> free =
+          hosts.stream().filter(h -> !owned.containsKey(h.name())).toList();
+      Plan plan = WavePlanner.plan(policy, free, clock.instant());
+      if (!owned.isEmpty()) {
+        List<String> notes = new ArrayList<>(plan.notes());
+        notes.add("left out: " + ownedBy(owned));
+        plan =
+            new Plan(
+                plan.policy(),
+                plan.plannedAt(),
+                plan.earliestStart(),
+                plan.selectedHosts(),
+                plan.groupBy(),
+                plan.waves(),
+                notes);
+      }
+      RolloutState draft = RolloutState.start(0, policy, plan, actor, clock.instant());
+      String text =
+          "policy "
+              + policyName
+              + " revision "
+              + entry.revision()
+              + ", "
+              + plan.selectedHosts()
+              + " hosts in "
+              + plan.waves().size()
+              + " waves"
+              + (owned.isEmpty() ? "" : "; " + plan.notes().get(plan.notes().size() - 1));
+      try {
+        RolloutState created =
+            store.create(
+                draft,
+                entry.source(),
+                List.of(
+                    new Event(
+                        clock.instant(),
+                        Reason.STARTED,
+                        Optional.empty(),
+                        Optional.empty(),
+                        actor,
+                        text)));
+        return begin(created);
+      } catch (RolloutStore.Taken e) {
+        alreadyRunning(policyName);
+        if (onConflict == OnConflict.FAIL || attempt >= 2) {
+          Map<String, Long> now = store.owners(selected);
+          throw new Refused(
+              now.isEmpty()
+                  ? "another rollout took hosts of policy '" + policyName + "' at the same moment"
+                  : ownedBy(now),
+              true);
+        }
+      }
+    }
+  }
+
+  private void alreadyRunning(String policyName) {
+    Optional<Long> running = store.runningRolloutOf(policyName);
+    if (running.isPresent()) {
+      throw new Refused(
+          "a rollout of policy '" + policyName + "' is already running: rollout " + running.get(),
+          true);
+    }
+  }
+
+  private static String ownedBy(Map<String, Long> owned) {
+    Map<Long, List<String>> byRollout = new java.util.TreeMap<>();
+    owned.forEach((h, r) -> byRollout.computeIfAbsent(r, k -> new ArrayList<>()).add(h));
+    List<String> parts = new ArrayList<>();
+    byRollout.forEach(
+        (r, hs) ->
+            parts.add(
+                "rollout "
+                    + r
+                    + " owns "
+                    + String.join(", ", hs.stream().limit(20).toList())
+                    + (hs.size() > 20 ? " and " + (hs.size() - 20) + " more" : "")));
+    return owned.size() + " selected hosts are in unfinished rollouts: " + String.join("; ", parts);
+  }
+
+  private RolloutState begin(RolloutState created) {
     tell(l -> l.created(created));
     if (active) {
       reconcile(created.id());
@@ -284,24 +403,40 @@ public class RolloutEngine {
     return store.load(created.id()).orElseThrow().state();
   }
 
-  /** Hands a person's command to the rollout and decides at once; returns the new state. */
+  /**
+   * Hands a person's command to the rollout and decides at once, atomically with the check that it
+   * applies: of any number of concurrent commands, those the rollout's phase no longer allows are
+   * refused. Returns the new state.
+   *
+   * @throws Refused (a conflict) if the command had no effect, with why
+   */
   public RolloutState command(long id, Observation command) {
     if (active) {
-      enqueue(id, command);
-      reconcile(id);
-      return store.load(id).orElseThrow().state();
+      Optional<Decision> d = reconcile(id, Optional.of(command));
+      if (d.isPresent()) {
+        Optional<String> why = d.get().refusalOf(command);
+        if (why.isPresent()) {
+          throw new Refused(why.get(), true);
+        }
+        return d.get().state();
+      }
+      // another instance holds the rollout's lease: hand the command over through the inbox
     }
     // not the leader: leave the command for it, wake it, and wait a little for it to be applied
     long stored = commands.add(id, command);
     wakeUps.schedule(id, Optional.of(clock.instant()));
     long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < until && !commands.isApplied(stored)) {
+    Optional<CommandInbox.Outcome> outcome = Optional.empty();
+    while (System.nanoTime() < until && (outcome = commands.outcome(stored)).isEmpty()) {
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
+    }
+    if (outcome.isPresent() && outcome.get().refusal().isPresent()) {
+      throw new Refused(outcome.get().refusal().get(), true);
     }
     return store.load(id).orElseThrow().state();
   }
@@ -327,8 +462,15 @@ public class RolloutEngine {
 
   /** One decision for rollout {@code id} (steps 1-4 of the class comment). */
   public void reconcile(long id) {
+    reconcile(id, Optional.empty());
+  }
+
+  /** One decision, with a person's command if given; empty if this instance may not decide. */
+  private Optional<Decision> reconcile(long id, Optional<Observation> command) {
     if (!active) {
-      return; // the leader decides; a wake-up that fired here before standby is seen by it too
+      return Optional
+          .empty(); // the leader decides; a wake-up that fired here before standby is seen by it
+      // too
     }
     synchronized (locks.computeIfAbsent(id, k -> new Object())) {
       Optional<Fence> fence = store.acquire(id, instanceId, leaseTtl);
@@ -340,28 +482,52 @@ public class RolloutEngine {
           long retry = Math.max(200, leaseTtl.toMillis() / 5);
           renewals.schedule(() -> reconcileLater(id), retry, TimeUnit.MILLISECONDS);
         }
-        return;
+        return Optional.empty();
       }
       fences.put(id, fence.get());
-      RolloutStore.Stored before = store.load(id).orElseThrow();
       List<Observation> seen = drain(id);
       List<CommandInbox.Pending> stored = commands.pending(id);
       stored.forEach(c -> seen.add(c.observation()));
+      command.ifPresent(seen::add);
       Set<String> running =
           Set.copyOf(busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()));
       boolean isFreezing = freezing.computeIfAbsent(id, k -> new AtomicBoolean()).get();
-      Decision d =
-          RolloutMachine.decide(
-              before.state(), new Observations(seen, running, isFreezing), clock.instant());
+      RolloutState[] before = new RolloutState[1];
+      Decision d;
+      // counted and saved under the fleet lock: no other rollout starts a host of a shared group
+      // between this decision's count and its save
+      fleetLock.lock();
       try {
-        store.save(d.state(), d.events(), fence.get(), before.version());
+        d =
+            store.underFleetLock(
+                () -> {
+                  RolloutStore.Stored loaded = store.load(id).orElseThrow();
+                  before[0] = loaded.state();
+                  FleetLoad fleet = fleetLoad(loaded.state());
+                  Decision decided =
+                      RolloutMachine.decide(
+                          loaded.state(),
+                          new Observations(seen, running, isFreezing, fleet),
+                          clock.instant());
+                  store.save(
+                      decided.state(),
+                      decided.events(),
+                      fence.get(),
+                      loaded.version(),
+                      released(loaded.state(), decided.state()));
+                  return decided;
+                });
       } catch (RolloutStore.LostLease e) {
         LOG.warnf("rollout %d: %s; not acting", id, e.getMessage());
         fences.remove(id);
-        return;
+        return Optional.empty();
+      } finally {
+        fleetLock.unlock();
       }
-      commands.applied(stored.stream().map(CommandInbox.Pending::id).toList());
-      tell(l -> l.saved(before.state(), d));
+      Map<Long, Optional<String>> outcomes = new java.util.HashMap<>();
+      stored.forEach(c -> outcomes.put(c.id(), d.refusalOf(c.observation())));
+      commands.applied(outcomes);
+      tell(l -> l.saved(before[0], d));
       for (Action a : d.actions()) {
         dispatch(d.state(), a, fence.get());
       }
@@ -369,7 +535,40 @@ public class RolloutEngine {
       if (d.state().phase().isTerminal()) {
         fences.remove(id);
       }
+      if (inFlight(d.state()) < inFlight(before[0]) || d.state().phase().isTerminal()) {
+        // hosts were let go: other rollouts waiting on a shared group may go on
+        store.active().stream().filter(other -> other != id).forEach(this::reconcileLater);
+      }
+      return Optional.of(d);
     }
+  }
+
+  private static long inFlight(RolloutState s) {
+    return s.hosts().values().stream().filter(h -> h.phase().isInFlight()).count();
+  }
+
+  /** Claims no longer needed after this decision. */
+  private static Set<String> released(RolloutState before, RolloutState after) {
+    Set<String> now = new java.util.HashSet<>(after.releasableHosts());
+    now.removeAll(before.releasableHosts());
+    return now;
+  }
+
+  /** What the other unfinished rollouts hold; nothing to count when no other one runs. */
+  private FleetLoad fleetLoad(RolloutState self) {
+    if (self.phase().isTerminal()) {
+      return FleetLoad.NONE;
+    }
+    List<RolloutState> others = new ArrayList<>();
+    for (long other : store.active()) {
+      if (other != self.id()) {
+        store.load(other).ifPresent(s -> others.add(s.state()));
+      }
+    }
+    List<dev.patchwave.inventory.Host> hosts = inventory.hosts();
+    Map<String, dev.patchwave.inventory.Host> byName = new java.util.HashMap<>();
+    hosts.forEach(h -> byName.put(h.name(), h));
+    return FleetLoads.of(self, others, byName, guardrails.fleetLimit(hosts.size()));
   }
 
   private void dispatch(RolloutState state, Action action, Fence fence) {
@@ -377,7 +576,16 @@ public class RolloutEngine {
     BooleanSupplier mayAct = () -> !stopping && store.isValid(fence) && stillWanted(id);
     if (action instanceof Action.FreezePatchSet f) {
       freezing.get(id).set(true);
-      run(id, null, () -> steps.freeze(state, f.canaries()), () -> freezing.get(id).set(false));
+      run(
+          id,
+          null,
+          () -> {
+            Map<String, dev.patchwave.inventory.Host> byName = new java.util.HashMap<>();
+            inventory.hosts().forEach(h -> byName.put(h.name(), h));
+            return PatchSetFreeze.freeze(
+                state, f.hosts(), h -> steps.needs(state, h), byName, surveys, clock.instant());
+          },
+          () -> freezing.get(id).set(false));
     } else if (action instanceof Action.PrepareHost p) {
       run(id, p.host(), () -> steps.prepare(state, p.host(), mayAct), null);
     } else if (action instanceof Action.PatchHost p) {
@@ -435,6 +643,9 @@ public class RolloutEngine {
                   id,
                   new Observation.HostStepFailed(
                       host, Reason.INSTALL_FAILED, "internal error: " + e.getMessage(), false));
+            } else {
+              // the freeze: pause with the reason instead of issuing it again and again
+              enqueue(id, new Observation.FreezeFailed("internal error: " + e));
             }
           } finally {
             if (host != null) {

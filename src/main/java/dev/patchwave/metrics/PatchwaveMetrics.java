@@ -194,7 +194,8 @@ public class PatchwaveMetrics implements RolloutListener {
         if (failed != null) {
           haltDetection.record(Duration.between(failed, clock.instant()));
         }
-      } else if (after.phase() == RolloutPhase.COMPLETED) {
+      } else if (after.phase() == RolloutPhase.COMPLETED
+          || after.phase() == RolloutPhase.COMPLETED_WITH_SKIPS) {
         counter("patchwave.rollouts.completed", policy);
       }
       if (after.phase().isTerminal()) {

@@ -22,7 +22,14 @@ public record Notification(
 
   /** The events a webhook may subscribe to. */
   public static final java.util.Set<String> EVENTS =
-      java.util.Set.of("started", "awaiting-approval", "halted", "completed");
+      java.util.Set.of(
+          "started",
+          "awaiting-approval",
+          "paused",
+          "halted",
+          "aborted",
+          "completed",
+          "completed-with-skips");
 
   /** A host that failed, with why and the output of its check or step. */
   public record FailedHost(String host, String reason, String output) {}
@@ -39,7 +46,10 @@ public record Notification(
               + " HALTED: "
               + detail
               + (quarantined.isEmpty() ? "" : "; quarantined " + String.join(", ", quarantined));
+      case "paused" -> head + " PAUSED (" + reason + "): " + detail;
+      case "aborted" -> head + " aborted: " + detail;
       case "completed" -> head + " completed";
+      case "completed-with-skips" -> head + " completed WITH SKIPS: " + detail;
       default -> head + ": " + event;
     };
   }

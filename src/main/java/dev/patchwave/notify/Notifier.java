@@ -47,8 +47,16 @@ public class Notifier implements RolloutListener {
               .distinct()
               .toList();
       webhooks.send(notification("halted", after, Optional.of(after.wave()), quarantined));
+    } else if (after.phase() == RolloutPhase.PAUSED) {
+      // every pause reaches people: a person's, an inconclusive check, a failed freeze, a wave
+      // blocked behind a failed host
+      webhooks.send(notification("paused", after, Optional.of(after.wave()), List.of()));
+    } else if (after.phase() == RolloutPhase.ABORTED) {
+      webhooks.send(notification("aborted", after, Optional.of(after.wave()), List.of()));
     } else if (after.phase() == RolloutPhase.COMPLETED) {
       webhooks.send(notification("completed", after, Optional.empty(), List.of()));
+    } else if (after.phase() == RolloutPhase.COMPLETED_WITH_SKIPS) {
+      webhooks.send(notification("completed-with-skips", after, Optional.empty(), List.of()));
     }
   }
 

@@ -44,7 +44,10 @@ public interface NotifyConfig {
     /** Secret for the {@code X-Patchwave-Signature} HMAC-SHA256 header; none: unsigned. */
     Optional<String> secret();
 
-    /** Which events: started, awaiting-approval, halted, completed. None: all. */
+    /**
+     * Which events: started, awaiting-approval, paused, halted, aborted, completed,
+     * completed-with-skips. None: all.
+     */
     Optional<Set<String>> events();
   }
 }

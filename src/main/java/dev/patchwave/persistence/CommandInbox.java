@@ -67,20 +67,25 @@ public class CommandInbox {
         .getResultList();
   }
 
+  /** What came of a command the leader applied: nothing refused, or why it had no effect. */
+  public record Outcome(java.util.Optional<String> refusal) {}
+
+  /** Marks commands applied, each with why it had no effect if it had none. */
   @Transactional
-  public void applied(List<Long> ids) {
-    if (ids.isEmpty()) {
-      return;
-    }
-    RolloutCommandRecord.update(
-        "appliedAt = ?1 where id in ?2", RolloutStore.odt(clock.instant()), ids);
+  public void applied(java.util.Map<Long, java.util.Optional<String>> outcomes) {
+    var at = RolloutStore.odt(clock.instant());
+    outcomes.forEach(
+        (id, refusal) ->
+            RolloutCommandRecord.update(
+                "appliedAt = ?1, refusal = ?2 where id = ?3", at, refusal.orElse(null), id));
   }
 
+  /** Empty until the leader has applied command {@code id}. */
   @Transactional
-  public boolean isApplied(long id) {
+  public java.util.Optional<Outcome> outcome(long id) {
     return RolloutCommandRecord.<RolloutCommandRecord>findByIdOptional(id)
-        .map(r -> r.appliedAt != null)
-        .orElse(false);
+        .filter(r -> r.appliedAt != null)
+        .map(r -> new Outcome(java.util.Optional.ofNullable(r.refusal)));
   }
 
   private static Observation observation(RolloutCommandRecord r) {

@@ -2,6 +2,8 @@ package dev.patchwave.persistence;
 
 import dev.patchwave.doc.DocumentException;
 import dev.patchwave.doc.DocumentParser;
+import dev.patchwave.doc.Node;
+import dev.patchwave.policy.Guardrails;
 import dev.patchwave.policy.PolicyReader;
 import dev.patchwave.policy.RolloutPolicy;
 import io.quarkus.panache.common.Sort;
@@ -21,9 +23,11 @@ import java.util.Optional;
 public class PolicyStore {
 
   private final Clock clock;
+  private final Guardrails guardrails;
 
-  public PolicyStore(Clock clock) {
+  public PolicyStore(Clock clock, Guardrails guardrails) {
     this.clock = clock;
+    this.guardrails = guardrails;
   }
 
   /** A stored policy together with its parsed form. */
@@ -55,8 +59,8 @@ public class PolicyStore {
   /**
    * Validates {@code source} and stores it under {@code name}.
    *
-   * @throws DocumentException when the text is not a valid policy, or names another policy; the
-   *     store is unchanged
+   * @throws DocumentException when the text is not a valid policy, names another policy, or breaks
+   *     a guardrail; the store is unchanged
    */
   @Transactional
   public Put put(String name, String source, String updatedBy) throws DocumentException {
@@ -73,12 +77,17 @@ public class PolicyStore {
       String updatedBy)
       throws DocumentException {
     DocumentParser.Format format = DocumentParser.Format.sniff(source);
-    RolloutPolicy policy = PolicyReader.read(source, format);
+    Node root = DocumentParser.parse(source, format);
+    RolloutPolicy policy = PolicyReader.bind(root);
+    List<Guardrails.Violation> broken = guardrails.check(policy);
+    if (!broken.isEmpty()) {
+      throw new DocumentException(Guardrails.problems(broken, root));
+    }
     if (!policy.name().equals(name)) {
       throw new DocumentException(
           new dev.patchwave.doc.Problem(
               "metadata.name",
-              dev.patchwave.doc.Location.UNKNOWN,
+              Guardrails.locate(root, "metadata.name"),
               "metadata.name '"
                   + policy.name()
                   + "' does not match the name '"

@@ -34,4 +34,8 @@ public class RolloutCommandRecord extends PanacheEntityBase {
 
   @Column(name = "applied_at")
   public OffsetDateTime appliedAt;
+
+  /** Why the command had no effect, if it had none (set when it is applied). */
+  @Column(length = 1000)
+  public String refusal;
 }

@@ -31,6 +31,13 @@ public class RolloutRecord extends PanacheEntityBase {
   @Column(nullable = false, length = 32)
   public String phase;
 
+  /**
+   * The policy's name while the rollout is unfinished, else null: unique, so a policy has at most
+   * one unfinished rollout.
+   */
+  @Column(name = "running_policy", length = 63)
+  public String runningPolicy;
+
   @Column(nullable = false, length = 64)
   public String reason;
 

@@ -69,21 +69,118 @@ public class RolloutStore {
     }
   }
 
-  /** Creates a rollout row; its id is assigned by the database. */
+  /**
+   * Thrown when a rollout cannot be created because its policy already has an unfinished rollout or
+   * one of its hosts is claimed by another one: the database's unique constraints said no.
+   */
+  public static final class Taken extends RuntimeException {
+    public Taken(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Creates a rollout row (its id is assigned by the database) and claims every host of it, in one
+   * transaction.
+   *
+   * @throws Taken if the policy has an unfinished rollout or a host is claimed already; nothing is
+   *     written
+   */
   @Transactional
   public RolloutState create(RolloutState draft, String policySource, List<Event> events) {
     RolloutRecord r = new RolloutRecord();
     r.policyName = draft.policy().name();
+    r.runningPolicy = draft.policy().name();
     r.policySource = policySource;
     r.startedBy = draft.startedBy();
     r.startedAt = odt(draft.startedAt());
     fill(r, draft);
-    r.persist();
-    r.flush();
+    try {
+      r.persist();
+      r.flush();
+      claim(r.id, draft.hosts().keySet());
+    } catch (jakarta.persistence.PersistenceException e) {
+      throw new Taken("policy or hosts taken by another rollout", e);
+    }
     RolloutState saved = withId(draft, r.id);
     r.state = encode(saved);
     insertEvents(r.id, events);
     return saved;
+  }
+
+  private void claim(long rolloutId, java.util.Collection<String> hosts) {
+    OffsetDateTime at = odt(clock.instant());
+    RolloutRecord.getEntityManager()
+        .unwrap(org.hibernate.Session.class)
+        .doWork(
+            c -> {
+              try (var insert =
+                  c.prepareStatement(
+                      "INSERT INTO host_claim (host, rollout_id, claimed_at) VALUES (?, ?, ?)")) {
+                int batch = 0;
+                for (String host : hosts) {
+                  insert.setString(1, host);
+                  insert.setLong(2, rolloutId);
+                  insert.setObject(3, at);
+                  insert.addBatch();
+                  if (++batch % 500 == 0) {
+                    insert.executeBatch();
+                  }
+                }
+                insert.executeBatch();
+              }
+            });
+  }
+
+  /** The unfinished rollout that claims each of {@code hosts} that is claimed. */
+  @Transactional
+  public Map<String, Long> owners(java.util.Collection<String> hosts) {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    List<String> all = List.copyOf(hosts);
+    for (int from = 0; from < all.size(); from += 1000) {
+      List<String> chunk = all.subList(from, Math.min(all.size(), from + 1000));
+      @SuppressWarnings("unchecked")
+      List<Object[]> rows =
+          RolloutRecord.getEntityManager()
+              .createNativeQuery("SELECT host, rollout_id FROM host_claim WHERE host IN (:hosts)")
+              .setParameter("hosts", chunk)
+              .getResultList();
+      rows.forEach(row -> out.put((String) row[0], ((Number) row[1]).longValue()));
+    }
+    return out;
+  }
+
+  /** Hosts rollout {@code id} still claims. */
+  @Transactional
+  public List<String> claimsOf(long id) {
+    @SuppressWarnings("unchecked")
+    List<String> hosts =
+        RolloutRecord.getEntityManager()
+            .createNativeQuery("SELECT host FROM host_claim WHERE rollout_id = :id ORDER BY host")
+            .setParameter("id", id)
+            .getResultList();
+    return hosts;
+  }
+
+  /** The unfinished rollout of {@code policyName}, if any. */
+  @Transactional
+  public Optional<Long> runningRolloutOf(String policyName) {
+    return RolloutRecord.<RolloutRecord>find("runningPolicy", policyName)
+        .firstResultOptional()
+        .map(r -> r.id);
+  }
+
+  /**
+   * Runs {@code work} in one transaction that first takes the fleet lock: the decisions of
+   * different rollouts that count each other's hosts in flight are serialized, across controller
+   * instances too.
+   */
+  @Transactional
+  public <T> T underFleetLock(java.util.function.Supplier<T> work) {
+    RolloutRecord.getEntityManager()
+        .createNativeQuery("SELECT id FROM fleet_lock WHERE id = 1 FOR UPDATE")
+        .getResultList();
+    return work.get();
   }
 
   @Transactional
@@ -101,12 +198,7 @@ public class RolloutStore {
   /** Ids of rollouts that are not finished: the ones to resume after a start. */
   @Transactional
   public List<Long> active() {
-    return RolloutRecord.<RolloutRecord>list(
-            "phase not in ?1",
-            List.of(
-                RolloutPhase.HALTED.name(),
-                RolloutPhase.COMPLETED.name(),
-                RolloutPhase.ABORTED.name()))
+    return RolloutRecord.<RolloutRecord>list("runningPolicy is not null", Sort.ascending("id"))
         .stream()
         .map(r -> r.id)
         .toList();
@@ -130,18 +222,6 @@ public class RolloutStore {
     return RolloutRecord.<RolloutRecord>findByIdOptional(id)
         .map(r -> r.phaseSince.toInstant())
         .orElseThrow();
-  }
-
-  @Transactional
-  public boolean hasActiveRollout(String policyName) {
-    return RolloutRecord.count(
-            "policyName = ?1 and phase not in ?2",
-            policyName,
-            List.of(
-                RolloutPhase.HALTED.name(),
-                RolloutPhase.COMPLETED.name(),
-                RolloutPhase.ABORTED.name()))
-        > 0;
   }
 
   @Transactional
@@ -201,12 +281,19 @@ public class RolloutStore {
 
   /**
    * Saves the state and its events, if {@code fence} still holds and nobody saved since {@code
-   * version}.
+   * version}, and releases the claims of the hosts the rollout is done with (all of them once it
+   * has ended).
    *
+   * @param release hosts whose claims to delete
    * @throws LostLease otherwise; nothing is written
    */
   @Transactional
-  public long save(RolloutState state, List<Event> events, Fence fence, long version) {
+  public long save(
+      RolloutState state,
+      List<Event> events,
+      Fence fence,
+      long version,
+      java.util.Collection<String> release) {
     RolloutLease lease = RolloutLease.findById(fence.rolloutId(), LockModeType.PESSIMISTIC_WRITE);
     if (lease == null || !lease.holder.equals(fence.holder()) || lease.token != fence.token()) {
       throw new LostLease("lease of rollout " + fence.rolloutId() + " was taken over");
@@ -218,6 +305,20 @@ public class RolloutStore {
     fill(r, state);
     insertEvents(state.id(), events);
     r.flush();
+    var em = RolloutRecord.getEntityManager();
+    if (state.phase().isTerminal()) {
+      em.createNativeQuery("DELETE FROM host_claim WHERE rollout_id = :id")
+          .setParameter("id", state.id())
+          .executeUpdate();
+    } else if (!release.isEmpty()) {
+      List<String> all = List.copyOf(release);
+      for (int from = 0; from < all.size(); from += 1000) {
+        em.createNativeQuery("DELETE FROM host_claim WHERE rollout_id = :id AND host IN (:hosts)")
+            .setParameter("id", state.id())
+            .setParameter("hosts", all.subList(from, Math.min(all.size(), from + 1000)))
+            .executeUpdate();
+      }
+    }
     return r.version;
   }
 
@@ -226,6 +327,7 @@ public class RolloutStore {
       r.phaseSince = odt(clock.instant());
     }
     r.phase = s.phase().name();
+    r.runningPolicy = s.phase().isTerminal() ? null : s.policy().name();
     r.reason = s.reason().name();
     r.detail = clip(s.detail(), 4000);
     r.wave = s.wave();

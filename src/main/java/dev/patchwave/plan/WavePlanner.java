@@ -26,8 +26,10 @@ import java.util.TreeSet;
  *       {@code groupBy} key is a redundancy group.
  *   <li>Order the hosts so that every group is spread evenly along the order: a host's position is
  *       (its rank in its smallest group + ½) / that group's size; ties by name.
- *   <li>For the first wave, pick canary hosts greedily until every value of every {@code coverBy}
- *       key is covered, taking at most one host of any group.
+ *   <li>For the first wave, pick canary hosts that together cover every value of every {@code
+ *       coverBy} key and every value a host must have proven first (the package versions it needs),
+ *       taking at most one host of any group: an exact search ({@link CanaryCover}), so a value is
+ *       left uncovered only when no such set of hosts exists.
  *   <li>Fill each wave to its requested size (a count, or a cumulative percentage rounded up, at
  *       least one host while hosts remain), walking the order and skipping a host when one of its
  *       groups already has its share of the wave: {@code max(1, ceil(|g| * size / N))}. If the wave
@@ -46,8 +48,24 @@ public final class WavePlanner {
   private WavePlanner() {}
 
   public static Plan plan(RolloutPolicy policy, Collection<Host> inventory, Instant now) {
-    return new Run(policy, inventory, now).plan();
+    return new Run(policy, inventory, now, Map.of()).plan();
   }
+
+  /**
+   * As {@link #plan(RolloutPolicy, Collection, Instant)}, and the canaries also cover every value
+   * of {@code mustProve}: for each host, what a canary must have installed and soaked before that
+   * host may be patched (its needed package versions, {@code name=version}).
+   */
+  public static Plan plan(
+      RolloutPolicy policy,
+      Collection<Host> inventory,
+      Instant now,
+      Map<String, ? extends Collection<String>> mustProve) {
+    return new Run(policy, inventory, now, mustProve).plan();
+  }
+
+  /** Units of work the canary search may spend before it settles for its best answer. */
+  static final long CANARY_SEARCH_BUDGET = 2_000_000;
 
   private static final class Run {
     private final RolloutPolicy policy;
@@ -71,9 +89,15 @@ public final class WavePlanner {
     private final int[] deferredCount;
     private final List<String> notes = new ArrayList<>();
     private final List<String> waveNames = new ArrayList<>();
+    private final Map<String, ? extends Collection<String>> mustProve;
 
-    Run(RolloutPolicy policy, Collection<Host> inventory, Instant now) {
+    Run(
+        RolloutPolicy policy,
+        Collection<Host> inventory,
+        Instant now,
+        Map<String, ? extends Collection<String>> mustProve) {
       this.policy = policy;
+      this.mustProve = mustProve;
       this.now = now;
       this.hosts =
           inventory.stream()
@@ -430,64 +454,102 @@ public final class WavePlanner {
       return true;
     }
 
-    /** Step 3: greedy cover of every coverBy value, at most one host per group. */
+    /** Step 3: an exact cover of every coverBy value and every version to prove. */
     private void pickCanaries(List<Integer> members, int[] count, Map<Integer, String> coverage) {
       List<String> coverBy = policy.spec().canary().coverBy();
-      if (coverBy.isEmpty() || n == 0) {
+      if ((coverBy.isEmpty() && mustProve.isEmpty()) || n == 0) {
         return;
       }
-      TreeSet<String> uncovered = new TreeSet<>();
+      TreeMap<String, Integer> valueIds = new TreeMap<>();
       String[][] pairs = new String[n][];
       for (int i = 0; i < n; i++) {
         Host h = hosts[i];
-        pairs[i] =
-            coverBy.stream()
-                .filter(h.labels()::containsKey)
-                .map(k -> k + "=" + h.labels().get(k))
-                .toArray(String[]::new);
-        uncovered.addAll(Arrays.asList(pairs[i]));
+        TreeSet<String> own = new TreeSet<>();
+        coverBy.stream()
+            .filter(h.labels()::containsKey)
+            .map(k -> k + "=" + h.labels().get(k))
+            .forEach(own::add);
+        Collection<String> proofs = mustProve.get(h.name());
+        if (proofs != null) {
+          own.addAll(proofs);
+        }
+        pairs[i] = own.toArray(String[]::new);
+        own.forEach(p -> valueIds.putIfAbsent(p, 0));
       }
-      while (!uncovered.isEmpty()) {
-        int best = -1;
-        int bestGain = 0;
-        for (int i : order) {
-          if (inWave[i] || blockingGroup(i, count, 1) >= 0) {
-            continue;
-          }
-          int gain = 0;
-          for (String p : pairs[i]) {
-            if (uncovered.contains(p)) {
-              gain++;
-            }
-          }
-          if (gain > bestGain) {
-            best = i;
-            bestGain = gain;
-          }
-        }
-        if (best < 0) {
-          break;
-        }
+      String[] valueNames = valueIds.keySet().toArray(String[]::new);
+      for (int v = 0; v < valueNames.length; v++) {
+        valueIds.put(valueNames[v], v);
+      }
+      int[][] values = new int[n][];
+      int[][] groups = new int[n][];
+      for (int k = 0; k < n; k++) {
+        int i = order[k];
+        values[k] = Arrays.stream(pairs[i]).mapToInt(valueIds::get).toArray();
+        groups[k] = hostGroups[i];
+      }
+      int[] capacity = new int[groupNames.length];
+      for (int g = 0; g < capacity.length; g++) {
+        capacity[g] = share(g, 1);
+      }
+      CanaryCover.Result result =
+          new CanaryCover(values, groups, capacity, valueNames.length, CANARY_SEARCH_BUDGET)
+              .solve();
+      boolean[] done = new boolean[valueNames.length];
+      for (int k : result.hosts()) {
+        int i = order[k];
         List<String> covered = new ArrayList<>();
-        for (String p : pairs[best]) {
-          if (uncovered.remove(p)) {
-            covered.add(p);
+        for (int v : values[k]) {
+          if (!done[v]) {
+            done[v] = true;
+            covered.add(valueNames[v]);
           }
         }
-        members.add(best);
-        inWave[best] = true;
-        coverage.put(best, "covers " + String.join(", ", covered));
-        for (int g : hostGroups[best]) {
+        members.add(i);
+        inWave[i] = true;
+        coverage.put(i, "covers " + String.join(", ", covered));
+        for (int g : hostGroups[i]) {
           count[g]++;
         }
       }
-      if (!uncovered.isEmpty()) {
+      if (!result.uncovered().isEmpty()) {
+        List<String> missed = result.uncovered().stream().sorted().map(v -> valueNames[v]).toList();
         notes.add(
             "the canary does not cover "
-                + String.join(", ", uncovered)
-                + ": every host with that label shares a redundancy group with a host already in"
-                + " the canary, and a wave this small may hold one host of each group");
+                + String.join(", ", missed)
+                + ": "
+                + whyUncovered(missed.get(0), pairs, members)
+                + (result.exhaustive()
+                    ? "; no set of canaries within the group limits covers every value"
+                    : "; the search for a covering canary stopped at its budget"));
       }
+    }
+
+    /** Names, for one uncovered value, the canary and group that rule out each host holding it. */
+    private String whyUncovered(String value, String[][] pairs, List<Integer> canaries) {
+      List<String> reasons = new ArrayList<>();
+      for (int i = 0; i < n && reasons.size() < 3; i++) {
+        if (!Arrays.asList(pairs[i]).contains(value)) {
+          continue;
+        }
+        for (int g : hostGroups[i]) {
+          for (int c : canaries) {
+            if (Arrays.stream(hostGroups[c]).anyMatch(x -> x == g)) {
+              reasons.add(
+                  hosts[i].name() + " shares " + groupNames[g] + " with canary " + hosts[c].name());
+              break;
+            }
+          }
+          if (reasons.size() > 0 && reasons.get(reasons.size() - 1).startsWith(hosts[i].name())) {
+            break;
+          }
+        }
+      }
+      return "every host with "
+          + value
+          + " shares a redundancy group with a canary and a canary wave holds at most one host of"
+          + " each group ("
+          + String.join("; ", reasons)
+          + ")";
     }
 
     private Placement placement(

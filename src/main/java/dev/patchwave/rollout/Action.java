@@ -7,8 +7,13 @@ import java.util.List;
 /** What the engine must do next. Each action's outcome comes back as an {@link Observation}. */
 public sealed interface Action {
 
-  /** Read the canaries' pending updates and freeze them into the patch set. */
-  record FreezePatchSet(List<String> canaries) implements Action {}
+  /**
+   * Read what each of {@code hosts} needs (its pending updates in the policy's scope, outside the
+   * quarantine), plan the waves again so that the canaries are hosts that need something and
+   * between them install every version a later host needs, and freeze what the canaries install
+   * into the patch set. Read-only on the hosts.
+   */
+  record FreezePatchSet(List<String> hosts) implements Action {}
 
   /**
    * Check the host and the other members of its groups are reachable, record its boot id, drain it
@@ -34,6 +39,6 @@ public sealed interface Action {
   /** Uncordon the host's Kubernetes node, if Patchwave cordoned it (a no-op for other hosts). */
   record Uncordon(String host) implements Action {}
 
-  /** Tell people (webhooks): halted, awaiting approval, completed. */
+  /** Tell people (webhooks): halted, paused, awaiting approval, aborted, completed. */
   record Notify(Reason reason, String detail) implements Action {}
 }

@@ -9,7 +9,8 @@ public enum HostPhase {
   VERIFYING("running health checks"),
   HEALTHY("patched and healthy"),
   FAILED("failed; see the reason"),
-  SKIPPED("left out; see the reason");
+  SKIPPED("left out; see the reason"),
+  ABORTED("its step was cut short when the rollout stopped; see the reason");
 
   public final String text;
 
@@ -32,6 +33,6 @@ public enum HostPhase {
   }
 
   public boolean isDone() {
-    return this == HEALTHY || this == FAILED || this == SKIPPED;
+    return this == HEALTHY || this == FAILED || this == SKIPPED || this == ABORTED;
   }
 }

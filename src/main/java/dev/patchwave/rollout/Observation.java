@@ -8,8 +8,33 @@ import java.util.Optional;
 /** What the engine saw or was told since the last decision. */
 public sealed interface Observation {
 
-  /** The canaries' pending updates, filtered by the policy and the quarantine. */
-  record PatchSetFrozen(PatchSet patchSet, String detail) implements Observation {}
+  /**
+   * The selected hosts' pending updates were read: the patch set is what the canaries install
+   * (filtered by the policy and the quarantine), the waves are planned again from what each host
+   * needs, and hosts are left out with their reason (nothing to install, a version no canary
+   * proves, could not be read).
+   *
+   * @param replan the waves planned from the hosts' needs; empty keeps the plan made at start
+   * @param skipped hosts left out, with why
+   */
+  record PatchSetFrozen(
+      PatchSet patchSet,
+      String detail,
+      Optional<dev.patchwave.plan.Plan> replan,
+      java.util.Map<String, Skip> skipped)
+      implements Observation {
+    public PatchSetFrozen {
+      skipped = java.util.Map.copyOf(skipped);
+    }
+
+    /** The plan made at start stands and no host is left out. */
+    public PatchSetFrozen(PatchSet patchSet, String detail) {
+      this(patchSet, detail, Optional.empty(), java.util.Map.of());
+    }
+  }
+
+  /** Why a host is left out of a rollout, decided when the patch set is frozen. */
+  record Skip(Reason reason, String detail) {}
 
   record FreezeFailed(String detail) implements Observation {}
 

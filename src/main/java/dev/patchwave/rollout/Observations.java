@@ -4,18 +4,25 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The input of one decision: what happened since the last one, and which actions are still being
+ * The input of one decision: what happened since the last one, which actions are still being
  * carried out by this controller right now (so they are not issued twice; after a restart the set
- * is empty and the machine issues them again, which is safe because every host step is idempotent).
+ * is empty and the machine issues them again, which is safe because every host step is idempotent),
+ * and what the other rollouts hold.
  *
  * @param busyHosts hosts with an action under way
  * @param freezing a patch-set freeze is under way
+ * @param fleet the load of the other unfinished rollouts and the fleet-wide limit
  */
-public record Observations(List<Observation> events, Set<String> busyHosts, boolean freezing) {
+public record Observations(
+    List<Observation> events, Set<String> busyHosts, boolean freezing, FleetLoad fleet) {
 
   public Observations {
     events = List.copyOf(events);
     busyHosts = Set.copyOf(busyHosts);
+  }
+
+  public Observations(List<Observation> events, Set<String> busyHosts, boolean freezing) {
+    this(events, busyHosts, freezing, FleetLoad.NONE);
   }
 
   public static Observations none() {

@@ -5,7 +5,13 @@ public enum Reason {
   STARTED("rollout started"),
   PATCH_SET_FROZEN("patch set frozen from the canary hosts"),
   NOTHING_TO_INSTALL("no pending update matches the policy"),
-  FREEZE_FAILED("the patch set could not be read from the canary hosts"),
+  FREEZE_FAILED("the patch set could not be read from the canary hosts; resume to try again"),
+  SURVEYED("the selected hosts' pending updates were read and the waves planned from them"),
+  SURVEY_FAILED("the host's pending updates could not be read; it is left out"),
+  NOT_PROVEN(
+      "the host needs a package version that no canary installed and soaked; it is not patched"),
+  FLEET_LIMIT(
+      "a redundancy group of the host is at its limit across all running rollouts; waiting"),
   WAVE_STARTED("wave started"),
   OUTSIDE_WINDOW("outside the maintenance window; waiting"),
   HOST_STARTED("host started"),
@@ -36,8 +42,10 @@ public enum Reason {
   PAUSED_BY_USER("paused by a person"),
   RESUMED("resumed"),
   ABORTED_BY_USER("aborted by a person"),
+  STOPPED_MID_STEP("the rollout stopped while this host's step was under way"),
   HOST_GONE("the host left the inventory"),
-  COMPLETED("every wave done");
+  COMPLETED("every wave done"),
+  COMPLETED_WITH_SKIPS("every wave done; some hosts that needed an update were left without it");
 
   public final String text;
 

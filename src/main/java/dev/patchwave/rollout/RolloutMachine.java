@@ -35,13 +35,20 @@ import java.util.Optional;
  *       PATCHING, REBOOTING, VERIFYING to HEALTHY, or to FAILED or SKIPPED.
  *   <li>If more hosts of the current wave failed than {@code failure.maxFailedHosts}, halt: no host
  *       is started or stepped any further; quarantine what the failed hosts installed.
- *   <li>Otherwise progress. PENDING: freeze the patch set on the canaries. RUNNING: start the wave
- *       inside a maintenance window, start pending hosts in plan order while no redundancy group
- *       and not the fleet would have more hosts in flight (taken down, or failed and not recovered)
- *       than the policy allows, and keep every active host's step going; when every host of the
- *       wave is done, soak. SOAKING: re-check health every interval; when the soak time has passed,
- *       go to the next wave (through AWAITING_APPROVAL when it is gated) or complete. PAUSED keeps
- *       active hosts' steps going but starts nothing new. HALTED, ABORTED and COMPLETED do nothing.
+ *   <li>Otherwise progress. PENDING: read what every selected host needs, plan the waves again from
+ *       it (the canaries cover every needed version), freeze what the canaries install, leave out
+ *       hosts that need nothing or need a version no canary proves; wait for approval if the first
+ *       wave is gated. RUNNING: start the wave inside a maintenance window, start pending hosts in
+ *       plan order while no redundancy group and not the fleet would have more hosts in flight
+ *       (taken down, or failed and not recovered) than the strictest limit allows, counting the
+ *       hosts of every other running rollout ({@link FleetLoad}), and keep every active host's step
+ *       going; when every host of the wave is done, soak. SOAKING: re-check health every interval;
+ *       when the soak time has passed, go to the next wave (through AWAITING_APPROVAL when it is
+ *       gated) or complete (COMPLETED_WITH_SKIPS when a host that needed an update was left without
+ *       it). PAUSED keeps active hosts' steps going but starts nothing new. Halting or aborting
+ *       marks hosts whose step was under way ABORTED. HALTED, ABORTED and COMPLETED do nothing.
+ *   <li>A person's command that does not apply to the rollout as it is (approve a wave that is not
+ *       waiting, resume a rollout that is not paused) changes nothing and is returned as refused.
  *   <li>Wake up at the earliest of: a retry, a health interval, the end of a soak, a health
  *       timeout, the next maintenance window.
  * </ol>
@@ -65,6 +72,7 @@ public final class RolloutMachine {
     private final MaintenanceSchedule schedule;
     private final List<Event> events = new ArrayList<>();
     private final List<Action> actions = new ArrayList<>();
+    private final List<Decision.Refusal> refused = new ArrayList<>();
     private final Map<String, HostState> hosts;
     private final List<WaveState> waves;
     private final java.util.Set<String> issued = new java.util.HashSet<>();
@@ -119,29 +127,49 @@ public final class RolloutMachine {
               wave,
               waves,
               hosts);
-      return new Decision(next, events, actions, phase.isTerminal() ? Optional.empty() : wakeUp);
+      return new Decision(
+          next, events, actions, phase.isTerminal() ? Optional.empty() : wakeUp, refused);
     }
 
     // ---- 1. observations ----
 
     private void apply(Observation o) {
       if (o instanceof Pause p) {
-        if (!phase.isTerminal() && phase != RolloutPhase.PAUSED) {
+        if (phase.isTerminal() || phase == RolloutPhase.PAUSED) {
+          refuse(o, "rollout is " + phase + "; it cannot be paused");
+        } else {
           resumeTo = Optional.of(phase);
           setPhase(RolloutPhase.PAUSED, Reason.PAUSED_BY_USER, "", p.actor());
+          actions.add(new Action.Notify(Reason.PAUSED_BY_USER, "by " + p.actor()));
         }
       } else if (o instanceof Resume r) {
-        if (phase == RolloutPhase.PAUSED) {
+        if (phase != RolloutPhase.PAUSED) {
+          refuse(o, "rollout is " + phase + ", not PAUSED");
+        } else {
           RolloutPhase back = resumeTo.orElse(RolloutPhase.RUNNING);
           resumeTo = Optional.empty();
           setPhase(back, Reason.RESUMED, "", r.actor());
         }
       } else if (o instanceof Abort a) {
-        if (!phase.isTerminal()) {
+        if (phase.isTerminal()) {
+          refuse(o, "rollout is " + phase + "; it cannot be aborted");
+        } else {
           setPhase(RolloutPhase.ABORTED, Reason.ABORTED_BY_USER, "", a.actor());
+          stopHostsMidStep();
+          actions.add(new Action.Notify(Reason.ABORTED_BY_USER, "by " + a.actor()));
         }
       } else if (o instanceof Approve a) {
-        if (phase == RolloutPhase.AWAITING_APPROVAL && a.wave() == wave) {
+        if (phase != RolloutPhase.AWAITING_APPROVAL || a.wave() != wave) {
+          refuse(
+              o,
+              "rollout is "
+                  + phase
+                  + " at wave "
+                  + wave
+                  + "; wave "
+                  + a.wave()
+                  + " is not awaiting approval");
+        } else {
           waves.set(wave, waves.get(wave).approved(a.actor()));
           setPhase(RolloutPhase.RUNNING, Reason.APPROVED, waves.get(wave).name(), a.actor());
         }
@@ -151,6 +179,7 @@ public final class RolloutMachine {
         if (phase == RolloutPhase.PENDING) {
           resumeTo = Optional.of(RolloutPhase.PENDING);
           setPhase(RolloutPhase.PAUSED, Reason.FREEZE_FAILED, f.detail(), CONTROLLER);
+          actions.add(new Action.Notify(Reason.FREEZE_FAILED, f.detail()));
         }
       } else if (o instanceof HostPrepared p) {
         host(p.host(), HostPhase.PREPARING)
@@ -203,15 +232,72 @@ public final class RolloutMachine {
         return;
       }
       patchSet = Optional.of(f.patchSet());
-      if (f.patchSet().isEmpty()) {
-        setPhase(RolloutPhase.COMPLETED, Reason.NOTHING_TO_INSTALL, f.detail(), CONTROLLER);
-        actions.add(new Action.Notify(Reason.NOTHING_TO_INSTALL, f.detail()));
-      } else {
+      if (f.replan().isPresent()) {
+        RolloutState again =
+            new RolloutState(
+                    base.id(),
+                    policy,
+                    base.startedBy(),
+                    base.startedAt(),
+                    phase,
+                    reason,
+                    detail,
+                    resumeTo,
+                    patchSet,
+                    wave,
+                    waves,
+                    hosts)
+                .replanned(f.replan().get(), now);
+        hosts.clear();
+        hosts.putAll(again.hosts());
+        waves.clear();
+        waves.addAll(again.waves());
+        wave = 0;
         events.add(
             event(
-                Reason.PATCH_SET_FROZEN,
+                Reason.SURVEYED,
                 null,
-                f.patchSet().packages().size() + " package versions: " + f.detail()));
+                f.replan().get().selectedHosts()
+                    + " hosts need an update, in "
+                    + waves.size()
+                    + " waves"));
+      }
+      f.skipped().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e -> {
+                HostState h = hosts.get(e.getKey());
+                if (h != null && h.phase() == HostPhase.PENDING) {
+                  put(
+                      h.to(HostPhase.SKIPPED, e.getValue().reason(), e.getValue().detail(), now),
+                      e.getValue().reason(),
+                      e.getValue().detail());
+                }
+              });
+      if (f.patchSet().isEmpty()) {
+        if (leftWithout().isEmpty()) {
+          setPhase(RolloutPhase.COMPLETED, Reason.NOTHING_TO_INSTALL, f.detail(), CONTROLLER);
+          actions.add(new Action.Notify(Reason.NOTHING_TO_INSTALL, f.detail()));
+        } else {
+          complete();
+        }
+        return;
+      }
+      events.add(
+          event(
+              Reason.PATCH_SET_FROZEN,
+              null,
+              f.patchSet().packages().size() + " package versions: " + f.detail()));
+      while (wave < waves.size() - 1 && hostsOf(wave).allMatch(h -> h.phase().isDone())) {
+        wave++;
+      }
+      WaveState first = waves.get(wave);
+      if (first.manualApproval() && first.approvedBy().isEmpty()) {
+        // every gate, the first included: the canaries wait for an approver too
+        setPhase(
+            RolloutPhase.AWAITING_APPROVAL, Reason.AWAITING_APPROVAL, first.name(), CONTROLLER);
+        actions.add(new Action.Notify(Reason.AWAITING_APPROVAL, first.name()));
+      } else {
         setPhase(RolloutPhase.RUNNING, Reason.PATCH_SET_FROZEN, "", CONTROLLER);
       }
     }
@@ -265,6 +351,7 @@ public final class RolloutMachine {
           resumeTo = Optional.of(phase);
           setPhase(
               RolloutPhase.PAUSED, Reason.HEALTH_INCONCLUSIVE, h.name() + ": " + text, CONTROLLER);
+          actions.add(new Action.Notify(Reason.HEALTH_INCONCLUSIVE, detail));
         }
         return;
       }
@@ -302,6 +389,7 @@ public final class RolloutMachine {
           String.join(
               ", ", failed.stream().map(h -> h.name() + " (" + h.reason().text + ")").toList());
       setPhase(RolloutPhase.HALTED, Reason.TOO_MANY_FAILURES, names, CONTROLLER);
+      stopHostsMidStep();
       if (policy.spec().failure().quarantine()) {
         for (HostState h : failed) {
           if (!h.installed().isEmpty()) {
@@ -327,11 +415,16 @@ public final class RolloutMachine {
     private void progress() {
       switch (phase) {
         case PENDING -> {
-          if (base.canaries().isEmpty()) {
+          List<String> selected =
+              hosts.values().stream()
+                  .filter(h -> h.phase() == HostPhase.PENDING)
+                  .map(HostState::name)
+                  .toList();
+          if (selected.isEmpty()) {
             setPhase(
                 RolloutPhase.COMPLETED, Reason.NOTHING_TO_INSTALL, "no host selected", CONTROLLER);
           } else if (!seen.freezing()) {
-            actions.add(new Action.FreezePatchSet(base.canaries()));
+            actions.add(new Action.FreezePatchSet(selected));
           }
         }
         case RUNNING -> running();
@@ -408,17 +501,23 @@ public final class RolloutMachine {
     /** Starts pending hosts of the current wave, in plan order, within the disruption limits. */
     private void startHosts() {
       var d = policy.spec().disruption();
-      int fleetLimit = d.maxUnavailable().ofTotalRoundedDownAtLeastOne(hosts.size());
+      FleetLoad fleet = seen.fleet();
+      int ownLimit = d.maxUnavailable().ofTotalRoundedDownAtLeastOne(hosts.size());
       int inFlight = (int) hosts.values().stream().filter(h -> h.phase().isInFlight()).count();
-      Map<String, Integer> perGroup = new HashMap<>();
+      Map<String, Integer> perGroup = new HashMap<>(fleet.inFlight());
       for (HostState h : hosts.values()) {
         if (h.phase().isInFlight()) {
-          h.groups().forEach(g -> perGroup.merge(g, 1, Integer::sum));
+          groupsOf(h, fleet).forEach(g -> perGroup.merge(g, 1, Integer::sum));
         }
       }
+      boolean heldByFleet = false;
       for (String name : waves.get(wave).hosts()) {
-        if (inFlight >= fleetLimit) {
-          return;
+        if (inFlight >= ownLimit) {
+          break;
+        }
+        if (inFlight + fleet.fleetInFlight() >= fleet.fleetLimit()) {
+          heldByFleet = true;
+          break;
         }
         HostState h = hosts.get(name);
         if (h.phase() != HostPhase.PENDING) {
@@ -428,17 +527,53 @@ public final class RolloutMachine {
           wake(h.retryAt().get());
           continue;
         }
-        boolean fits =
-            h.groups().stream()
-                .allMatch(g -> perGroup.getOrDefault(g, 0) < d.maxUnavailablePerGroup());
+        List<String> groups = groupsOf(h, fleet);
+        boolean fits = true;
+        for (String g : groups) {
+          if (perGroup.getOrDefault(g, 0) >= limitOf(g, fleet)) {
+            fits = false;
+            heldByFleet |= fleet.inFlight().getOrDefault(g, 0) > 0;
+          }
+        }
         if (!fits) {
           continue;
         }
         inFlight++;
-        h.groups().forEach(g -> perGroup.merge(g, 1, Integer::sum));
+        groups.forEach(g -> perGroup.merge(g, 1, Integer::sum));
         put(h.to(HostPhase.PREPARING, Reason.HOST_STARTED, "", now), Reason.HOST_STARTED, "");
         issue(new Action.PrepareHost(name, h.groups()), name);
       }
+      if (heldByFleet) {
+        // another rollout holds hosts of a shared group: look again when it may have let go
+        wake(now.plus(interval));
+        if (!Reason.FLEET_LIMIT.equals(reason)
+            && hosts.values().stream().noneMatch(h -> h.phase().isActive())) {
+          reason = Reason.FLEET_LIMIT;
+          detail = "hosts of other rollouts are in flight in the same redundancy groups";
+          events.add(event(Reason.FLEET_LIMIT, wave, detail));
+        }
+      }
+    }
+
+    /** The host's groups under this policy's keys and under the other running policies' keys. */
+    private static List<String> groupsOf(HostState h, FleetLoad fleet) {
+      List<String> extra = fleet.groupsOf().getOrDefault(h.name(), List.of());
+      if (extra.isEmpty()) {
+        return h.groups();
+      }
+      List<String> all = new ArrayList<>(h.groups());
+      extra.stream().filter(g -> !all.contains(g)).forEach(all::add);
+      return all;
+    }
+
+    /** The strictest limit of group {@code g} among this policy and the other running ones. */
+    private int limitOf(String g, FleetLoad fleet) {
+      String key = FleetLoad.keyOf(g);
+      int own =
+          policy.spec().disruption().groupBy().contains(key)
+              ? policy.spec().disruption().maxUnavailablePerGroup()
+              : Integer.MAX_VALUE;
+      return Math.min(own, fleet.limits().getOrDefault(key, Integer.MAX_VALUE));
     }
 
     /** Issues the next step of every active host that has none under way. */
@@ -486,17 +621,10 @@ public final class RolloutMachine {
     private void nextWave() {
       do {
         wave++;
-      } while (wave < waves.size() && waves.get(wave).hosts().isEmpty());
+      } while (wave < waves.size() && hostsOf(wave).allMatch(h -> h.phase().isDone()));
       if (wave >= waves.size()) {
         wave = waves.size() - 1;
-        setPhase(RolloutPhase.COMPLETED, Reason.COMPLETED, "", CONTROLLER);
-        actions.add(new Action.Notify(Reason.COMPLETED, ""));
-        if (policy.spec().kubernetes().drain()) {
-          // again for every healthy host: an uncordon lost to a restart is made up here
-          hosts.values().stream()
-              .filter(x -> x.phase() == HostPhase.HEALTHY)
-              .forEach(x -> actions.add(new Action.Uncordon(x.name())));
-        }
+        complete();
         return;
       }
       WaveState next = waves.get(wave);
@@ -506,6 +634,71 @@ public final class RolloutMachine {
       } else {
         setPhase(RolloutPhase.RUNNING, Reason.WAVE_STARTED, next.name(), CONTROLLER);
         running();
+      }
+    }
+
+    /**
+     * Every wave is done: COMPLETED, or COMPLETED_WITH_SKIPS naming the hosts that needed an update
+     * and were left without it.
+     */
+    private void complete() {
+      List<String> without = leftWithout();
+      if (without.isEmpty()) {
+        setPhase(RolloutPhase.COMPLETED, Reason.COMPLETED, "", CONTROLLER);
+        actions.add(new Action.Notify(Reason.COMPLETED, ""));
+      } else {
+        String text =
+            without.size()
+                + " hosts left without their update: "
+                + String.join(", ", without.stream().limit(50).toList())
+                + (without.size() > 50 ? ", ..." : "");
+        setPhase(RolloutPhase.COMPLETED_WITH_SKIPS, Reason.COMPLETED_WITH_SKIPS, text, CONTROLLER);
+        actions.add(new Action.Notify(Reason.COMPLETED_WITH_SKIPS, text));
+      }
+      if (policy.spec().kubernetes().drain()) {
+        // again for every healthy host: an uncordon lost to a restart is made up here
+        hosts.values().stream()
+            .filter(x -> x.phase() == HostPhase.HEALTHY)
+            .forEach(x -> actions.add(new Action.Uncordon(x.name())));
+      }
+    }
+
+    /**
+     * Selected hosts that needed an update and did not get it: skipped for a reason other than
+     * having nothing to install or having left the inventory, failed (within {@code
+     * maxFailedHosts}), or stopped mid-step.
+     */
+    private List<String> leftWithout() {
+      return hosts.values().stream()
+          .filter(
+              h ->
+                  (h.phase() == HostPhase.SKIPPED
+                          && h.reason() != Reason.NOTHING_FOR_HOST
+                          && h.reason() != Reason.HOST_GONE)
+                      || h.phase() == HostPhase.FAILED
+                      || h.phase() == HostPhase.ABORTED)
+          .map(h -> h.name() + " (" + h.reason().name() + ")")
+          .sorted()
+          .toList();
+    }
+
+    /**
+     * The rollout stopped (aborted or halted): a host whose step was under way is marked ABORTED,
+     * so no host stays in a step phase, and its node is uncordoned if the policy drained it. A step
+     * still running finds the rollout stopped before its next change to the host.
+     */
+    private void stopHostsMidStep() {
+      for (HostState h : List.copyOf(hosts.values())) {
+        if (h.phase().isActive()) {
+          String text = "was " + h.phase().name();
+          put(
+              h.to(HostPhase.ABORTED, Reason.STOPPED_MID_STEP, text, now),
+              Reason.STOPPED_MID_STEP,
+              text);
+          if (policy.spec().kubernetes().drain()) {
+            actions.add(new Action.Uncordon(h.name()));
+          }
+        }
       }
     }
 
@@ -561,6 +754,10 @@ public final class RolloutMachine {
               Optional.of(h.name()),
               CONTROLLER,
               h.phase().name() + (text.isEmpty() ? "" : ": " + text)));
+    }
+
+    private void refuse(Observation command, String why) {
+      refused.add(new Decision.Refusal(command, why));
     }
 
     private void issue(Action a, String host) {

@@ -9,6 +9,9 @@ public enum RolloutPhase {
   PAUSED("paused; nothing new starts until it is resumed"),
   HALTED("stopped by a failure; nothing more will be touched"),
   COMPLETED("every wave is patched, verified and soaked"),
+  COMPLETED_WITH_SKIPS(
+      "every wave is done, but selected hosts that needed an update were left without it; see"
+          + " their reasons"),
   ABORTED("stopped by a person");
 
   public final String text;
@@ -18,6 +21,6 @@ public enum RolloutPhase {
   }
 
   public boolean isTerminal() {
-    return this == HALTED || this == COMPLETED || this == ABORTED;
+    return this == HALTED || this == COMPLETED || this == COMPLETED_WITH_SKIPS || this == ABORTED;
   }
 }

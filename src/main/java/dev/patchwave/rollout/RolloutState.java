@@ -79,6 +79,64 @@ public record RolloutState(
         hosts);
   }
 
+  /**
+   * This rollout, still PENDING, following {@code plan} instead: the waves and hosts of the plan;
+   * hosts it no longer holds stay, SKIPPED, outside every wave.
+   */
+  RolloutState replanned(Plan plan, Instant now) {
+    RolloutState fresh = start(id, policy, plan, startedBy, now);
+    Map<String, HostState> all = new LinkedHashMap<>(fresh.hosts());
+    for (HostState h : hosts.values()) {
+      if (!all.containsKey(h.name())) {
+        all.put(
+            h.name(),
+            new HostState(
+                    h.name(),
+                    0,
+                    h.groups(),
+                    h.phase(),
+                    h.since(),
+                    h.reason(),
+                    h.detail(),
+                    h.bootIdBefore(),
+                    h.expectedKernel(),
+                    h.rebootNeeded(),
+                    h.installed(),
+                    h.attempts(),
+                    h.retryAt(),
+                    h.verifyingSince(),
+                    h.lastChecked())
+                .to(HostPhase.SKIPPED, Reason.NOTHING_FOR_HOST, "", now));
+      }
+    }
+    return new RolloutState(
+        id,
+        policy,
+        startedBy,
+        startedAt,
+        phase,
+        reason,
+        detail,
+        resumeTo,
+        patchSet,
+        0,
+        fresh.waves(),
+        all);
+  }
+
+  /** Hosts of this rollout whose claim is no longer needed: skipped, or healthy and soaked. */
+  public java.util.Set<String> releasableHosts() {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (HostState h : hosts.values()) {
+      if (phase.isTerminal()
+          || h.phase() == HostPhase.SKIPPED
+          || (h.phase() == HostPhase.HEALTHY && h.wave() < wave)) {
+        out.add(h.name());
+      }
+    }
+    return out;
+  }
+
   public WaveState currentWave() {
     return waves.get(wave);
   }

@@ -151,6 +151,11 @@ class CrashResumeIT {
                 "-Dpatchwave.ssh.private-key-file=" + dir.resolve("id_ecdsa"),
                 "-Dpatchwave.ssh.known-hosts-file=" + dir.resolve("known_hosts"),
                 "-Dpatchwave.ssh.connect-timeout=2s",
+                // the test's own guardrails: a canary that soaks seconds, its fleet all selected
+                "-Dpatchwave.guardrails.first-wave.min-soak=1s",
+                "-Dpatchwave.guardrails.first-wave.max-size=100%",
+                "-Dpatchwave.guardrails.max-in-flight-percent=100",
+                "-Dpatchwave.guardrails.select-all=true",
                 "-Dpatchwave.reboot.poll-interval=200ms",
                 "-Dpatchwave.lease.ttl=3s",
                 "-jar",

@@ -33,23 +33,29 @@ abstract class AbstractRolloutLeaseTest {
 
   RolloutState rollout;
 
+  /** Each test's rollout has its own policy and host: unfinished ones own theirs. */
+  static final java.util.concurrent.atomic.AtomicInteger COUNT =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   @BeforeEach
   void aRolloutNobodyRuns() throws Exception {
+    int n = COUNT.incrementAndGet();
     String source =
         """
             apiVersion: patchwave.dev/v1
             kind: RolloutPolicy
-            metadata: {name: lease-test}
+            metadata: {name: lease-test-%d}
             spec:
               selector: {matchLabels: {role: web}}
-              waves: [{size: 100%}]
-            """;
+              waves: [{size: 100%%}]
+            """
+            .formatted(n);
     RolloutPolicy policy = PolicyReader.read(source);
     List<Host> hosts =
         List.of(
             new Host(
-                "web-1",
-                "web-1",
+                "lease-web-" + n,
+                "lease-web-" + n,
                 22,
                 Host.Transport.SIMULATED,
                 Host.PackageFamily.APT,
@@ -108,15 +114,15 @@ abstract class AbstractRolloutLeaseTest {
             Optional.empty(),
             "instance-a",
             "stale");
-    assertThatThrownBy(() -> store.save(aborted, List.of(stale), a, version))
+    assertThatThrownBy(() -> store.save(aborted, List.of(stale), a, version, List.of()))
         .isInstanceOf(RolloutStore.LostLease.class);
     assertThat(store.load(rollout.id()).orElseThrow().state().phase()).isEqualTo(rollout.phase());
     assertThat(store.events(rollout.id(), 0, 100)).isEmpty();
 
     // the new holder can; an old version cannot be saved twice
-    long saved = store.save(aborted, List.of(stale), b, version);
+    long saved = store.save(aborted, List.of(stale), b, version, List.of());
     assertThat(saved).isGreaterThan(version);
-    assertThatThrownBy(() -> store.save(aborted, List.of(), b, version))
+    assertThatThrownBy(() -> store.save(aborted, List.of(), b, version, List.of()))
         .isInstanceOf(RolloutStore.LostLease.class);
     assertThat(store.events(rollout.id(), 0, 100)).hasSize(1);
   }

@@ -55,13 +55,13 @@ class RolloutMachineTest {
   }
 
   @Test
-  void aPendingRolloutFreezesThePatchSetOnTheCanaries() {
+  void aPendingRolloutReadsEverySelectedHostToFreezeThePatchSet() {
     Scenario s = Scenario.given(INCIDENT, fleet());
     s.decide();
     assertThat(s.actions(Action.FreezePatchSet.class))
         .singleElement()
-        .extracting(Action.FreezePatchSet::canaries)
-        .isEqualTo(s.state.waves().get(0).hosts());
+        .extracting(Action.FreezePatchSet::hosts)
+        .isEqualTo(List.copyOf(s.state.hosts().keySet()));
     assertThat(s.state.phase()).isEqualTo(RolloutPhase.PENDING);
     // while the freeze runs, it is not issued again
     var d =

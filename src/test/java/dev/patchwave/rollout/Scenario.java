@@ -62,6 +62,16 @@ final class Scenario {
     return last;
   }
 
+  /** A decision that sees what other rollouts hold. */
+  Decision decideWith(FleetLoad fleet, Observation... observations) {
+    last =
+        RolloutMachine.decide(
+            state, new Observations(List.of(observations), busy, false, fleet), now);
+    state = last.state();
+    events.addAll(last.events());
+    return last;
+  }
+
   Scenario advance(Duration d) {
     now = now.plus(d);
     return this;
