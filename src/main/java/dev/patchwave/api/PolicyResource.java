@@ -147,9 +147,24 @@ public class PolicyResource {
   @Operation(
       summary = "The plan this policy would make now",
       description = "Which host goes in which wave and batch, and why. Nothing is started.")
-  public PlanView plan(@PathParam("name") String name) {
+  public Response plan(@PathParam("name") String name) {
     PolicyStore.Entry entry = find(name);
-    return PlanView.of(WavePlanner.plan(entry.policy(), hosts.hosts(), clock.instant()));
+    var inventory = hosts.hosts();
+    var plan = WavePlanner.plan(entry.policy(), inventory, clock.instant());
+    // a policy stored before a guardrail was tightened is held to the guardrails in force now
+    var broken = guardrails.check(entry.policy(), plan.selectedHosts(), inventory.size());
+    if (!broken.isEmpty()) {
+      return ProblemDetail.response(
+          ProblemDetail.Type.GUARDRAIL,
+          "policy '" + name + "' breaks the controller's guardrails",
+          broken.stream()
+              .map(
+                  v ->
+                      new dev.patchwave.doc.Problem(
+                          v.path(), dev.patchwave.doc.Location.UNKNOWN, v.text()))
+              .toList());
+    }
+    return Response.ok(PlanView.of(plan)).type(MediaType.APPLICATION_JSON).build();
   }
 
   private PolicyStore.Entry find(String name) {

@@ -71,7 +71,8 @@ public record Guardrails(
               "a first wave smaller than the whole rollout is required, followed by at least one"
                   + " more wave"));
     }
-    if (first.size().percent() == firstWaveMaxSize.percent()
+    if (waves.size() > 1
+        && first.size().percent() == firstWaveMaxSize.percent()
         && first.size().value() > firstWaveMaxSize.value()) {
       out.add(
           new Violation(
@@ -126,7 +127,9 @@ public record Guardrails(
     int asked =
         first.size().percent() ? first.size().ofTotalRoundedUp(selected) : first.size().value();
     int allowed = firstWaveMaxSize.ofTotalRoundedDownAtLeastOne(selected);
-    if (first.size().percent() != firstWaveMaxSize.percent() && asked > allowed) {
+    if (policy.spec().waves().size() > 1
+        && first.size().percent() != firstWaveMaxSize.percent()
+        && asked > allowed) {
       out.add(
           new Violation(
               "spec.waves[0].size",
