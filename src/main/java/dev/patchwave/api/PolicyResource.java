@@ -42,6 +42,12 @@ public class PolicyResource {
 
   private final Guardrails guardrails;
 
+  /** A change that loosens safety waits for a second person (DESIGN invariant 11). */
+  @org.eclipse.microprofile.config.inject.ConfigProperty(
+      name = "patchwave.approval.policy-changes",
+      defaultValue = "true")
+  boolean reviewPolicyChanges;
+
   public PolicyResource(PolicyStore store, HostSource hosts, Clock clock, Guardrails guardrails) {
     this.guardrails = guardrails;
     this.store = store;
@@ -113,7 +119,9 @@ public class PolicyResource {
       summary = "Create or replace a policy",
       description =
           "The body is the policy in YAML or JSON. 422 with every problem (path, line, column) if"
-              + " it is invalid; nothing is stored then.")
+              + " it is invalid or breaks a guardrail; nothing is stored then. A new policy, or a"
+              + " change that loosens safety, is stored as a pending revision (202 with its"
+              + " Location) that takes effect once another approver approves it.")
   public Response put(
       @PathParam("name") String name, String body, @jakarta.ws.rs.core.Context UriInfo uri)
       throws DocumentException {
@@ -121,11 +129,145 @@ public class PolicyResource {
     if (body == null || body.isBlank()) {
       throw new BadRequestException("the request body must hold the policy (YAML or JSON)");
     }
-    PolicyStore.Put put = store.put(name, body, actor());
+    PolicyStore.Change change = store.put(name, body, actor(), reviewPolicyChanges);
+    if (change instanceof PolicyStore.Change.Pending p) {
+      // loosens safety: waits for a second person (202, with where to find the revision)
+      return Response.accepted(RevisionView.of(p.revision(), current(name)))
+          .location(
+              uri.getBaseUriBuilder()
+                  .path("api/v1/policies/{name}/revisions/{id}")
+                  .build(name, p.revision().id()))
+          .build();
+    }
+    PolicyStore.Put put = ((PolicyStore.Change.Applied) change).put();
     PolicyView view = PolicyView.of(put.entry());
     return put.created()
         ? Response.created(uri.getAbsolutePath()).entity(view).build()
         : Response.ok(view).build();
+  }
+
+  /** A proposed change that loosens safety, with what it loosens and its diff. */
+  public record RevisionView(
+      long id,
+      String policy,
+      String status,
+      long baseRevision,
+      List<String> loosens,
+      String proposedBy,
+      OffsetDateTime proposedAt,
+      String decidedBy,
+      OffsetDateTime decidedAt,
+      String source,
+      List<String> diff) {
+    static RevisionView of(PolicyStore.Revision r, String currentSource) {
+      return new RevisionView(
+          r.id(),
+          r.policy(),
+          r.status().name(),
+          r.baseRevision(),
+          r.loosens(),
+          r.proposedBy(),
+          r.proposedAt(),
+          r.decidedBy().orElse(null),
+          r.decidedAt().orElse(null),
+          r.source(),
+          TextDiff.lines(currentSource, r.source()));
+    }
+  }
+
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
+  @GET
+  @Path("{name}/revisions")
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(
+      summary = "Proposed changes of a policy that loosen safety, newest first",
+      description = "Pending ones take effect only when a second person approves them.")
+  public List<RevisionView> revisions(@PathParam("name") String name) {
+    checkName(name);
+    String now = current(name);
+    return store.revisions(name).stream().map(r -> RevisionView.of(r, now)).toList();
+  }
+
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
+  @GET
+  @Path("{name}/revisions/{id}")
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(summary = "One proposed change: what it loosens, its source and its diff")
+  public RevisionView revision(@PathParam("name") String name, @PathParam("id") String id) {
+    checkName(name);
+    long n = revisionId(id);
+    return store
+        .revision(name, n)
+        .map(r -> RevisionView.of(r, current(name)))
+        .orElseThrow(() -> new NotFoundException("no revision " + n + " of policy '" + name + "'"));
+  }
+
+  @RolesAllowed(Roles.APPROVER)
+  @POST
+  @Path("{name}/revisions/{id}/approve")
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(
+      summary = "Approve a pending revision: it becomes the policy",
+      description =
+          "Only an approver who did not propose it (403 otherwise); 409 if it is not pending or"
+              + " the policy changed since; 422 if it no longer keeps within the guardrails.")
+  public Response approveRevision(@PathParam("name") String name, @PathParam("id") String id)
+      throws DocumentException {
+    checkName(name);
+    long n = revisionId(id);
+    try {
+      return Response.ok(PolicyView.of(store.approve(name, n, actor()).entry())).build();
+    } catch (PolicyStore.RevisionRefused e) {
+      return refused(e);
+    } catch (jakarta.persistence.PersistenceException e) {
+      return ProblemDetail.response(
+          ProblemDetail.Type.CONFLICT, "revision " + n + " was decided at the same moment");
+    }
+  }
+
+  @RolesAllowed(Roles.APPROVER)
+  @POST
+  @Path("{name}/revisions/{id}/reject")
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Turn a pending revision down: the policy stays as it is")
+  public Response rejectRevision(@PathParam("name") String name, @PathParam("id") String id) {
+    checkName(name);
+    long n = revisionId(id);
+    try {
+      return Response.ok(RevisionView.of(store.reject(name, n, actor()), current(name))).build();
+    } catch (PolicyStore.RevisionRefused e) {
+      return refused(e);
+    } catch (jakarta.persistence.PersistenceException e) {
+      return ProblemDetail.response(
+          ProblemDetail.Type.CONFLICT, "revision " + n + " was decided at the same moment");
+    }
+  }
+
+  private static Response refused(PolicyStore.RevisionRefused e) {
+    ProblemDetail.Type type =
+        switch (e.why) {
+          case NOT_FOUND -> ProblemDetail.Type.NOT_FOUND;
+          case SAME_PERSON -> ProblemDetail.Type.FORBIDDEN;
+          case NOT_PENDING, STALE -> ProblemDetail.Type.CONFLICT;
+        };
+    return ProblemDetail.response(type, e.getMessage());
+  }
+
+  /** The policy's source now, or nothing if it does not exist yet. */
+  private String current(String name) {
+    return store.get(name).map(PolicyStore.Entry::source).orElse("");
+  }
+
+  private static long revisionId(String text) {
+    try {
+      long n = Long.parseLong(text);
+      if (n < 1 || !text.equals(Long.toString(n))) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new BadRequestException("revision id must be a positive integer");
+    }
   }
 
   @RolesAllowed(Roles.OPERATOR)

@@ -80,7 +80,6 @@ public class EngineWiring {
       ObjectMapper json,
       Clock clock,
       @ConfigProperty(name = "patchwave.prometheus.url") Optional<String> prometheus,
-      @ConfigProperty(name = "patchwave.reboot.poll-interval") Duration poll,
       @ConfigProperty(name = "patchwave.kubernetes.drain-poll") Duration drainPoll,
       @ConfigProperty(name = "patchwave.kubernetes.field-selectors") boolean fieldSelectors,
       @ConfigProperty(name = "patchwave.namespace") Optional<String> namespace,
@@ -93,17 +92,18 @@ public class EngineWiring {
         cluster.map(
             c ->
                 metered(
-                    new NodeDrainer(
-                        kubernetes.get(),
-                        clock,
-                        drainPoll,
-                        cordons,
-                        fieldSelectors,
-                        Optional.of(
-                            namespace.orElseGet(
-                                () ->
-                                    Optional.ofNullable(kubernetes.get().getNamespace())
-                                        .orElse("default")))),
+                    nodeOperations(
+                        new NodeDrainer(
+                            kubernetes.get(),
+                            clock,
+                            drainPoll,
+                            cordonLog(cordons),
+                            fieldSelectors,
+                            Optional.of(
+                                namespace.orElseGet(
+                                    () ->
+                                        Optional.ofNullable(kubernetes.get().getNamespace())
+                                            .orElse("default"))))),
                     metrics));
     return new HostSteps(
         hosts,
@@ -111,8 +111,6 @@ public class EngineWiring {
             hosts, http, json, prometheus, node -> cluster.flatMap(c -> c.conditions(node))),
         inventory::hosts,
         quarantine::active,
-        clock,
-        poll,
         (action, host, ok, detail) ->
             audit.record(
                 AuditLog.CONTROLLER,
@@ -122,6 +120,49 @@ public class EngineWiring {
                 null,
                 detail),
         nodes);
+  }
+
+  /** The database's record of cordons, as the drainer writes it. */
+  static NodeDrainer.CordonLog cordonLog(NodeCordonStore cordons) {
+    return new NodeDrainer.CordonLog() {
+      @Override
+      public void cordoned(String node, long rolloutId) {
+        cordons.cordoned(node, rolloutId);
+      }
+
+      @Override
+      public void uncordoned(String node, long rolloutId) {
+        cordons.uncordoned(node, rolloutId);
+      }
+    };
+  }
+
+  /** The engine's port over the Fabric8 drainer (adapted here, so neither knows the other). */
+  static NodeOperations nodeOperations(NodeDrainer drainer) {
+    return new NodeOperations() {
+      @Override
+      public DrainResult drain(
+          String node,
+          long rolloutId,
+          Duration timeout,
+          boolean deleteEmptyDirData,
+          java.util.function.BooleanSupplier mayAct) {
+        NodeDrainer.DrainResult r =
+            drainer.drain(node, rolloutId, timeout, deleteEmptyDirData, mayAct);
+        if (r instanceof NodeDrainer.Drained d) {
+          return new Drained(d.cordonedByUs(), d.evicted());
+        }
+        if (r instanceof NodeDrainer.NodeGone g) {
+          return new NodeGone(g.node());
+        }
+        return new DrainFailed(((NodeDrainer.DrainFailed) r).why());
+      }
+
+      @Override
+      public boolean uncordonIfOurs(String node, long rolloutId) {
+        return drainer.uncordonIfOurs(node, rolloutId);
+      }
+    };
   }
 
   /** Counts drains in progress for the metrics. */

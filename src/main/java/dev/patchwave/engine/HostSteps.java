@@ -18,9 +18,7 @@ import dev.patchwave.rollout.HostState;
 import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.Reason;
 import dev.patchwave.rollout.RolloutState;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -64,8 +62,6 @@ public final class HostSteps {
   private final HealthChecker health;
   private final Supplier<List<Host>> inventory;
   private final Supplier<List<PackageVersion>> quarantined;
-  private final Clock clock;
-  private final Duration rebootPoll;
   private final PackageManager apt = new AptPackageManager();
   private final ActionLog actions;
   private final Optional<NodeOperations> nodes;
@@ -81,8 +77,6 @@ public final class HostSteps {
       HealthChecker health,
       Supplier<List<Host>> inventory,
       Supplier<List<PackageVersion>> quarantined,
-      Clock clock,
-      Duration rebootPoll,
       ActionLog actions,
       Optional<NodeOperations> nodes) {
     this.actions = actions;
@@ -91,8 +85,6 @@ public final class HostSteps {
     this.health = health;
     this.inventory = inventory;
     this.quarantined = quarantined;
-    this.clock = clock;
-    this.rebootPoll = rebootPoll;
   }
 
   /** What one host needs, as read by {@link #needs}: the versions, or why they are unknown. */
@@ -319,20 +311,16 @@ public final class HostSteps {
   }
 
   /**
-   * Reboots the host unless it already did (its boot id differs from {@code bootIdBefore}), then
-   * waits for it to answer with a new boot id, until the health timeout after {@code since}.
+   * Reboots the host unless it already did (its boot id differs from {@code bootIdBefore}). Returns
+   * at once: {@code RebootIssued} once the reboot is given (or the host is already down), {@code
+   * HostRebooted} if it is back already. The wait is {@link #awaitBoot}, one look at a time.
    */
   public Observation reboot(
-      RolloutState rollout,
-      String name,
-      String bootIdBefore,
-      Instant since,
-      BooleanSupplier mayAct) {
+      RolloutState rollout, String name, String bootIdBefore, BooleanSupplier mayAct) {
     Optional<Host> host = find(name);
     if (host.isEmpty()) {
       return new Observation.HostGone(name);
     }
-    Instant deadline = since.plus(rollout.policy().spec().health().timeout());
     try (HostSession s = hosts.open(host.get())) {
       String bootId = s.run(BOOT_ID).stdout().strip();
       if (!bootId.equals(bootIdBefore)) {
@@ -351,26 +339,28 @@ public final class HostSteps {
     } catch (HostException.HostKeyRejected e) {
       return failed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
     } catch (HostException e) {
-      // unreachable: it is already going down or coming up; wait for it below
+      // unreachable: it is already going down or coming up; the looks that follow will tell
     }
-    while (clock.instant().isBefore(deadline)) {
-      sleep(rebootPoll);
-      try (HostSession s = hosts.open(host.get())) {
-        String bootId = s.run(BOOT_ID).stdout().strip();
-        if (!bootId.isEmpty() && !bootId.equals(bootIdBefore)) {
-          return new Observation.HostRebooted(name, bootId, s.run(UNAME).stdout().strip());
-        }
-      } catch (HostException.HostKeyRejected e) {
-        return failed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
-      } catch (HostException e) {
-        // still down
+    return new Observation.RebootIssued(name);
+  }
+
+  /** Looks once whether the host answers with a boot id other than {@code bootIdBefore}. */
+  public Observation awaitBoot(String name, String bootIdBefore) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty()) {
+      return new Observation.HostGone(name);
+    }
+    try (HostSession s = hosts.open(host.get())) {
+      String bootId = s.run(BOOT_ID).stdout().strip();
+      if (!bootId.isEmpty() && !bootId.equals(bootIdBefore)) {
+        return new Observation.HostRebooted(name, bootId, s.run(UNAME).stdout().strip());
       }
+      return new Observation.StillBooting(name, "answers with the boot id from before");
+    } catch (HostException.HostKeyRejected e) {
+      return failed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
+    } catch (HostException e) {
+      return new Observation.StillBooting(name, "does not answer: " + e.getClass().getSimpleName());
     }
-    return failed(
-        name,
-        Reason.DID_NOT_COME_BACK,
-        "no answer with a new boot id within " + rollout.policy().spec().health().timeout(),
-        false);
   }
 
   /** Runs the policy's health checks once. */
@@ -456,14 +446,5 @@ public final class HostSteps {
 
   private static String join(Collection<PackageVersion> versions) {
     return versions.stream().map(PackageVersion::pinned).collect(Collectors.joining(" "));
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Abandoned("interrupted");
-    }
   }
 }

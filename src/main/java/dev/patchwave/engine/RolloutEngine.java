@@ -1,27 +1,19 @@
 package dev.patchwave.engine;
 
-import dev.patchwave.doc.DocumentException;
+import dev.patchwave.inventory.Host;
 import dev.patchwave.inventory.HostSource;
-import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.persistence.CommandInbox;
 import dev.patchwave.persistence.PolicyStore;
 import dev.patchwave.persistence.QuarantineStore;
 import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.persistence.RolloutStore.Fence;
-import dev.patchwave.plan.Plan;
-import dev.patchwave.plan.WavePlanner;
 import dev.patchwave.policy.Guardrails;
-import dev.patchwave.policy.PolicyReader;
-import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.rollout.Action;
 import dev.patchwave.rollout.Decision;
-import dev.patchwave.rollout.Event;
 import dev.patchwave.rollout.FleetLoad;
 import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.Observations;
-import dev.patchwave.rollout.Reason;
 import dev.patchwave.rollout.RolloutMachine;
-import dev.patchwave.rollout.RolloutPhase;
 import dev.patchwave.rollout.RolloutState;
 import dev.patchwave.schedule.WakeUps;
 import io.quarkus.runtime.ShutdownEvent;
@@ -32,218 +24,51 @@ import jakarta.enterprise.inject.Instance;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Runs rollouts.
+ * Runs rollouts: one decision at a time per rollout.
  *
  * <ol>
- *   <li>Take (or renew) the rollout's lease; without it, do nothing: another instance acts.
- *   <li>Load the state, drain the observations that arrived, and call {@link RolloutMachine#decide}
- *       with the hosts whose steps are still running here.
- *   <li>Save the new state and its events, fenced by the lease token. Only after the save succeeds
- *       are the actions carried out, on worker threads; each outcome is queued as an observation
- *       and triggers the next decision.
- *   <li>Schedule the next wake-up in Quartz.
+ *   <li>Take (or renew) the rollout's lease ({@link LeaseKeeper}); without it, do nothing: another
+ *       instance acts.
+ *   <li>Drain the observations that arrived ({@link RunQueue}) and the commands a follower stored.
+ *   <li>Under the fleet lock, in one transaction: load the state and what the other unfinished
+ *       rollouts hold ({@link FleetLoads}), call {@link RolloutMachine#decide}, and save the new
+ *       state and its events, fenced by the lease token, releasing the claims of hosts it is done
+ *       with.
+ *   <li>Only after the save succeeds are the actions carried out ({@link StepRunner}); each outcome
+ *       is queued as an observation and asks for the next decision.
+ *   <li>Schedule the next wake-up in Quartz; wake the other rollouts when hosts were let go.
  * </ol>
  *
- * <p>Decisions of one rollout never overlap (one lock per rollout). At start every unfinished
- * rollout is decided again; host steps that were running when the controller stopped are issued
- * again, which is safe because every step is idempotent.
+ * <p>Starting a rollout is {@link RolloutStarts}'s job. At start every unfinished rollout is
+ * decided again; host steps that were running when the controller stopped are issued again, which
+ * is safe because every step is idempotent. With leader election only the leader acts ({@link
+ * #lead}, {@link #follow}, called by {@code app.Leadership}).
  */
 @ApplicationScoped
-public class RolloutEngine {
+public class RolloutEngine implements WakeUps.Sleeper {
 
   private static final Logger LOG = Logger.getLogger(RolloutEngine.class);
 
-  private final RolloutStore store;
-  private final PolicyStore policies;
-  private final QuarantineStore quarantine;
-  private final HostSource inventory;
-  private final HostSteps steps;
-  private final WakeUps wakeUps;
-  private final Clock clock;
-  private final String instanceId;
-  private final Duration leaseTtl;
-
-  private final ExecutorService workers;
-  private final ExecutorService surveys;
-  private final Guardrails guardrails;
-  private final ExecutorService deciders =
-      Executors.newFixedThreadPool(2, daemon("patchwave-decide"));
-  private final ScheduledExecutorService renewals =
-      Executors.newSingleThreadScheduledExecutor(daemon("patchwave-lease"));
-  private final Map<Long, Queue<Observation>> inbox = new ConcurrentHashMap<>();
-  private final Map<Long, Set<String>> busy = new ConcurrentHashMap<>();
-  private final Map<Long, AtomicBoolean> freezing = new ConcurrentHashMap<>();
-  private final Map<Long, AtomicBoolean> queued = new ConcurrentHashMap<>();
-  private final Map<Long, Object> locks = new ConcurrentHashMap<>();
-  private final Map<Long, Fence> fences = new ConcurrentHashMap<>();
-
-  /** Decisions of this instance wait here for the fleet lock, not in the database. */
-  private final java.util.concurrent.locks.ReentrantLock fleetLock =
-      new java.util.concurrent.locks.ReentrantLock(true);
-
-  private volatile boolean stopping;
-
-  /** Whether this instance acts (always, unless leader election is on and another one leads). */
-  private volatile boolean active;
-
-  private final boolean leaderElection;
-
-  private final CommandInbox commands;
-  private final org.quartz.Scheduler quartz;
-  private final Instance<RolloutListener> listeners;
-
-  public RolloutEngine(
-      RolloutStore store,
-      PolicyStore policies,
-      QuarantineStore quarantine,
-      HostSource inventory,
-      HostSteps steps,
-      WakeUps wakeUps,
-      Clock clock,
-      @ConfigProperty(name = "patchwave.instance-id") Optional<String> instanceId,
-      @ConfigProperty(name = "patchwave.lease.ttl", defaultValue = "30s") Duration leaseTtl,
-      @ConfigProperty(name = "patchwave.workers", defaultValue = "16") int workers,
-      @ConfigProperty(name = "patchwave.leader-election.enabled", defaultValue = "false")
-          boolean leaderElection,
-      Instance<RolloutListener> listeners,
-      CommandInbox commands,
-      org.quartz.Scheduler quartz,
-      Guardrails guardrails) {
-    this.listeners = listeners;
-    this.commands = commands;
-    this.quartz = quartz;
-    this.active = !leaderElection;
-    this.leaderElection = leaderElection;
-    this.store = store;
-    this.policies = policies;
-    this.quarantine = quarantine;
-    this.inventory = inventory;
-    this.steps = steps;
-    this.wakeUps = wakeUps;
-    this.clock = clock;
-    this.instanceId = instanceId.orElseGet(RolloutEngine::defaultInstanceId);
-    this.leaseTtl = leaseTtl;
-    this.workers = Executors.newFixedThreadPool(workers, daemon("patchwave-step"));
-    this.surveys = Executors.newFixedThreadPool(workers, daemon("patchwave-survey"));
-    this.guardrails = guardrails;
-  }
-
-  void onStart(@Observes StartupEvent event) {
-    long period = Math.max(1, leaseTtl.toMillis() / 3);
-    renewals.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
-    // commands a follower took: the leader looks for them every second, so a command does not
-    // wait for the scheduler's next poll of the shared job store
-    if (leaderElection) {
-      renewals.scheduleWithFixedDelay(this::pickUpCommands, 1, 1, TimeUnit.SECONDS);
-    }
-    if (active) {
-      for (long id : store.active()) {
-        reconcileLater(id);
-      }
-    } else {
-      standbyScheduler();
-      LOG.info("engine: waiting to lead (leader election)");
-    }
-  }
-
-  /** This instance now leads: wake-ups fire here, and every unfinished rollout is decided again. */
-  public synchronized void lead() {
-    active = true;
-    try {
-      quartz.start();
-    } catch (org.quartz.SchedulerException e) {
-      LOG.errorf(e, "cannot start the wake-up scheduler");
-    }
-    List<Long> ids = store.active();
-    LOG.infof("engine: leading; resuming %d unfinished rollouts", ids.size());
-    for (long id : ids) {
-      reconcileLater(id);
-    }
-  }
-
-  /**
-   * Another instance leads: act no more, and hand the rollouts' leases back so that it can take
-   * them over at once. Host steps in flight find their fence gone before their next change.
-   */
-  public synchronized void follow() {
-    active = false;
-    standbyScheduler();
-    for (Fence f : List.copyOf(fences.values())) {
-      try {
-        store.release(f);
-      } catch (RuntimeException e) {
-        LOG.debugf("lease of rollout %d not released: %s", f.rolloutId(), e.getMessage());
-      }
-    }
-    fences.clear();
-    LOG.info("engine: following; not acting");
-  }
-
-  public boolean isActive() {
-    return active;
-  }
-
-  private void pickUpCommands() {
-    if (!active || stopping) {
-      return;
-    }
-    try {
-      commands.rolloutsWithPending().forEach(this::reconcileLater);
-    } catch (RuntimeException e) {
-      LOG.debugf("cannot look for commands: %s", e.getMessage());
-    }
-  }
-
-  private void standbyScheduler() {
-    try {
-      quartz.standby();
-    } catch (org.quartz.SchedulerException e) {
-      LOG.errorf(e, "cannot put the wake-up scheduler on standby");
-    }
-  }
-
-  void onStop(@Observes ShutdownEvent event) {
-    stopping = true;
-    renewals.shutdownNow();
-    workers.shutdownNow();
-    surveys.shutdownNow();
-    deciders.shutdownNow();
-    fences
-        .values()
-        .forEach(
-            f -> {
-              try {
-                store.release(f);
-              } catch (RuntimeException e) {
-                LOG.debugf("lease of rollout %d not released: %s", f.rolloutId(), e.getMessage());
-              }
-            });
-  }
-
-  public String instanceId() {
-    return instanceId;
-  }
-
   /**
    * Thrown when a rollout cannot start (no such policy, one already running, hosts owned by another
-   * rollout) or a command has no effect (the rollout is not in a phase it applies to).
+   * rollout, a guardrail) or a command has no effect (the rollout is not in a phase it applies to).
    */
   public static final class Refused extends RuntimeException {
     public final boolean conflict;
@@ -270,130 +95,148 @@ public class RolloutEngine {
     SKIP
   }
 
+  private final RolloutStore store;
+  private final HostSource inventory;
+  private final WakeUps wakeUps;
+  private final Clock clock;
+  private final Guardrails guardrails;
+  private final Duration bootPoll;
+  private final CommandInbox commands;
+  private final org.quartz.Scheduler quartz;
+  private final Instance<RolloutListener> listeners;
+  private final boolean leaderElection;
+
+  private final LeaseKeeper leases;
+  private final RunQueue runs;
+  private final StepRunner steps;
+  private final RolloutStarts starts;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(daemon("patchwave-lease"));
+
+  /** Decisions of this instance wait here for the fleet lock, not in the database. */
+  private final ReentrantLock fleetLock = new ReentrantLock(true);
+
+  private volatile boolean stopping;
+
+  /** Whether this instance acts (always, unless leader election is on and another one leads). */
+  private volatile boolean active;
+
+  public RolloutEngine(
+      RolloutStore store,
+      PolicyStore policies,
+      QuarantineStore quarantine,
+      HostSource inventory,
+      HostSteps hostSteps,
+      WakeUps wakeUps,
+      Clock clock,
+      @ConfigProperty(name = "patchwave.instance-id") Optional<String> instanceId,
+      @ConfigProperty(name = "patchwave.lease.ttl", defaultValue = "30s") Duration leaseTtl,
+      @ConfigProperty(name = "patchwave.workers", defaultValue = "16") int workers,
+      @ConfigProperty(name = "patchwave.check-workers", defaultValue = "8") int checkWorkers,
+      @ConfigProperty(name = "patchwave.reboot.poll-interval", defaultValue = "2s")
+          Duration bootPoll,
+      @ConfigProperty(name = "patchwave.leader-election.enabled", defaultValue = "false")
+          boolean leaderElection,
+      Instance<RolloutListener> listeners,
+      CommandInbox commands,
+      org.quartz.Scheduler quartz,
+      Guardrails guardrails) {
+    this.store = store;
+    this.inventory = inventory;
+    this.wakeUps = wakeUps;
+    this.clock = clock;
+    this.guardrails = guardrails;
+    this.bootPoll = bootPoll;
+    this.commands = commands;
+    this.quartz = quartz;
+    this.listeners = listeners;
+    this.leaderElection = leaderElection;
+    this.active = !leaderElection;
+    this.leases =
+        new LeaseKeeper(store, instanceId.orElseGet(RolloutEngine::defaultInstanceId), leaseTtl);
+    this.runs =
+        new RunQueue(Executors.newFixedThreadPool(2, daemon("patchwave-decide")), this::reconcile);
+    this.steps =
+        new StepRunner(
+            hostSteps,
+            store,
+            quarantine,
+            inventory,
+            clock,
+            runs,
+            this::tell,
+            () -> stopping,
+            Executors.newFixedThreadPool(workers, daemon("patchwave-step")),
+            Executors.newFixedThreadPool(checkWorkers, daemon("patchwave-check")),
+            Executors.newFixedThreadPool(workers, daemon("patchwave-survey")));
+    this.starts = new RolloutStarts(policies, store, inventory, guardrails, clock);
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    long period = leases.renewEvery().toMillis();
+    timer.scheduleAtFixedRate(leases::renewAll, period, period, TimeUnit.MILLISECONDS);
+    // commands a follower took: the leader looks for them every second, so a command does not
+    // wait for the scheduler's next poll of the shared job store
+    if (leaderElection) {
+      timer.scheduleWithFixedDelay(this::pickUpCommands, 1, 1, TimeUnit.SECONDS);
+    }
+    if (active) {
+      store.active().forEach(runs::later);
+    } else {
+      standbyScheduler();
+      LOG.info("engine: waiting to lead (leader election)");
+    }
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    stopping = true;
+    runs.stop();
+    timer.shutdownNow();
+    steps.stop();
+    leases.releaseAll();
+  }
+
+  /** This instance now leads: wake-ups fire here, and every unfinished rollout is decided again. */
+  public synchronized void lead() {
+    active = true;
+    try {
+      quartz.start();
+    } catch (org.quartz.SchedulerException e) {
+      LOG.errorf(e, "cannot start the wake-up scheduler");
+    }
+    List<Long> ids = store.active();
+    LOG.infof("engine: leading; resuming %d unfinished rollouts", ids.size());
+    ids.forEach(runs::later);
+  }
+
+  /**
+   * Another instance leads: act no more, and hand the rollouts' leases back so that it can take
+   * them over at once. Host steps in flight find their fence gone before their next change.
+   */
+  public synchronized void follow() {
+    active = false;
+    standbyScheduler();
+    leases.releaseAll();
+    LOG.info("engine: following; not acting");
+  }
+
+  public boolean isActive() {
+    return active;
+  }
+
+  public String instanceId() {
+    return leases.instanceId();
+  }
+
   /**
    * Starts a rollout of {@code policyName}: claims its hosts and plans it now, then freezes the
    * patch set.
    *
-   * @throws Refused if the policy does not exist (not a conflict), already has an unfinished
-   *     rollout, or (with {@link OnConflict#FAIL}) selects hosts another rollout owns
+   * @throws Refused if the policy does not exist (not a conflict), breaks a guardrail, already has
+   *     an unfinished rollout, or (with {@link OnConflict#FAIL}) selects hosts another rollout owns
    */
   public RolloutState start(String policyName, String actor, OnConflict onConflict) {
-    PolicyStore.Entry entry =
-        policies
-            .get(policyName)
-            .orElseThrow(() -> new Refused("no policy named '" + policyName + "'", false));
-    RolloutPolicy policy;
-    try {
-      policy = PolicyReader.read(entry.source());
-    } catch (DocumentException e) {
-      throw new IllegalStateException("stored policy no longer validates", e);
-    }
-    // a race with another start loses on the database's constraints; with SKIP, try again with
-    // the hosts the winner took left out
-    for (int attempt = 0; ; attempt++) {
-      alreadyRunning(policyName);
-      List<dev.patchwave.inventory.Host> hosts = inventory.hosts();
-      List<String> selected =
-          hosts.stream()
-              .filter(h -> policy.spec().selector().matches(h.labels()))
-              .map(dev.patchwave.inventory.Host::name)
-              .toList();
-      List<Guardrails.Violation> broken = guardrails.check(policy, selected.size(), hosts.size());
-      if (!broken.isEmpty()) {
-        throw new Refused(
-            "policy '"
-                + policyName
-                + "' breaks the controller's guardrails: "
-                + String.join("; ", broken.stream().map(Guardrails.Violation::text).toList()),
-            false,
-            broken);
-      }
-      Map<String, Long> owned = store.owners(selected);
-      if (!owned.isEmpty() && onConflict == OnConflict.FAIL) {
-        throw new Refused(
-            ownedBy(owned) + "; start with \"onConflict\": \"skip\" to leave them out", true);
-      }
-      List<dev.patchwave.inventory.Host> free =
-          hosts.stream().filter(h -> !owned.containsKey(h.name())).toList();
-      Plan plan = WavePlanner.plan(policy, free, clock.instant());
-      if (!owned.isEmpty()) {
-        List<String> notes = new ArrayList<>(plan.notes());
-        notes.add("left out: " + ownedBy(owned));
-        plan =
-            new Plan(
-                plan.policy(),
-                plan.plannedAt(),
-                plan.earliestStart(),
-                plan.selectedHosts(),
-                plan.groupBy(),
-                plan.waves(),
-                notes);
-      }
-      RolloutState draft = RolloutState.start(0, policy, plan, actor, clock.instant());
-      String text =
-          "policy "
-              + policyName
-              + " revision "
-              + entry.revision()
-              + ", "
-              + plan.selectedHosts()
-              + " hosts in "
-              + plan.waves().size()
-              + " waves"
-              + (owned.isEmpty() ? "" : "; " + plan.notes().get(plan.notes().size() - 1));
-      try {
-        RolloutState created =
-            store.create(
-                draft,
-                entry.source(),
-                List.of(
-                    new Event(
-                        clock.instant(),
-                        Reason.STARTED,
-                        Optional.empty(),
-                        Optional.empty(),
-                        actor,
-                        text)));
-        return begin(created);
-      } catch (RolloutStore.Taken e) {
-        alreadyRunning(policyName);
-        if (onConflict == OnConflict.FAIL || attempt >= 2) {
-          Map<String, Long> now = store.owners(selected);
-          throw new Refused(
-              now.isEmpty()
-                  ? "another rollout took hosts of policy '" + policyName + "' at the same moment"
-                  : ownedBy(now),
-              true);
-        }
-      }
-    }
-  }
-
-  private void alreadyRunning(String policyName) {
-    Optional<Long> running = store.runningRolloutOf(policyName);
-    if (running.isPresent()) {
-      throw new Refused(
-          "a rollout of policy '" + policyName + "' is already running: rollout " + running.get(),
-          true);
-    }
-  }
-
-  private static String ownedBy(Map<String, Long> owned) {
-    Map<Long, List<String>> byRollout = new java.util.TreeMap<>();
-    owned.forEach((h, r) -> byRollout.computeIfAbsent(r, k -> new ArrayList<>()).add(h));
-    List<String> parts = new ArrayList<>();
-    byRollout.forEach(
-        (r, hs) ->
-            parts.add(
-                "rollout "
-                    + r
-                    + " owns "
-                    + String.join(", ", hs.stream().limit(20).toList())
-                    + (hs.size() > 20 ? " and " + (hs.size() - 20) + " more" : "")));
-    return owned.size() + " selected hosts are in unfinished rollouts: " + String.join("; ", parts);
-  }
-
-  private RolloutState begin(RolloutState created) {
+    RolloutState created = starts.create(policyName, actor, onConflict);
     tell(l -> l.created(created));
     if (active) {
       reconcile(created.id());
@@ -412,7 +255,7 @@ public class RolloutEngine {
    */
   public RolloutState command(long id, Observation command) {
     if (active) {
-      Optional<Decision> d = reconcile(id, Optional.of(command));
+      Optional<Decision> d = decide(id, Optional.of(command));
       if (d.isPresent()) {
         Optional<String> why = d.get().refusalOf(command);
         if (why.isPresent()) {
@@ -422,7 +265,6 @@ public class RolloutEngine {
       }
       // another instance holds the rollout's lease: hand the command over through the inbox
     }
-    // not the leader: leave the command for it, wake it, and wait a little for it to be applied
     long stored = commands.add(id, command);
     wakeUps.schedule(id, Optional.of(clock.instant()));
     long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -441,57 +283,46 @@ public class RolloutEngine {
     return store.load(id).orElseThrow().state();
   }
 
+  /** A wake-up fired: decide again soon. */
+  @Override
+  public void wake(long rolloutId) {
+    reconcileLater(rolloutId);
+  }
+
   /** Decides for rollout {@code id} soon, on a decider thread; repeated requests coalesce. */
   public void reconcileLater(long id) {
-    if (stopping) {
-      return;
-    }
-    AtomicBoolean flag = queued.computeIfAbsent(id, k -> new AtomicBoolean());
-    if (flag.compareAndSet(false, true)) {
-      deciders.submit(
-          () -> {
-            flag.set(false);
-            try {
-              reconcile(id);
-            } catch (RuntimeException e) {
-              LOG.errorf(e, "deciding rollout %d failed", id);
-            }
-          });
+    if (!stopping) {
+      runs.later(id);
     }
   }
 
-  /** One decision for rollout {@code id} (steps 1-4 of the class comment). */
+  /** One decision for rollout {@code id} (steps 1-5 of the class comment). */
   public void reconcile(long id) {
-    reconcile(id, Optional.empty());
+    decide(id, Optional.empty());
   }
 
   /** One decision, with a person's command if given; empty if this instance may not decide. */
-  private Optional<Decision> reconcile(long id, Optional<Observation> command) {
+  private Optional<Decision> decide(long id, Optional<Observation> command) {
     if (!active) {
-      return Optional
-          .empty(); // the leader decides; a wake-up that fired here before standby is seen by it
-      // too
+      // the leader decides; a wake-up that fired here before standby is seen by it too
+      return Optional.empty();
     }
-    synchronized (locks.computeIfAbsent(id, k -> new Object())) {
-      Optional<Fence> fence = store.acquire(id, instanceId, leaseTtl);
+    synchronized (runs.lock(id)) {
+      Optional<Fence> fence = leases.acquire(id);
       if (fence.isEmpty()) {
-        // Another instance holds the lease. If it died, the lease runs out: look again soon (a
-        // fifth of the lease, so a takeover waits for the expiry, not for a whole lease more).
-        fences.remove(id);
+        // another instance holds the lease; if it died, the lease runs out: look again soon
         if (!stopping) {
-          long retry = Math.max(200, leaseTtl.toMillis() / 5);
-          renewals.schedule(() -> reconcileLater(id), retry, TimeUnit.MILLISECONDS);
+          timer.schedule(
+              () -> reconcileLater(id), leases.retryWhenHeld().toMillis(), TimeUnit.MILLISECONDS);
         }
         return Optional.empty();
       }
-      fences.put(id, fence.get());
-      List<Observation> seen = drain(id);
+      List<Observation> seen = runs.drain(id);
       List<CommandInbox.Pending> stored = commands.pending(id);
       stored.forEach(c -> seen.add(c.observation()));
       command.ifPresent(seen::add);
-      Set<String> running =
-          Set.copyOf(busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()));
-      boolean isFreezing = freezing.computeIfAbsent(id, k -> new AtomicBoolean()).get();
+      Set<String> busy = runs.busy(id);
+      boolean freezing = runs.isFreezing(id);
       RolloutState[] before = new RolloutState[1];
       Decision d;
       // counted and saved under the fleet lock: no other rollout starts a host of a shared group
@@ -503,11 +334,11 @@ public class RolloutEngine {
                 () -> {
                   RolloutStore.Stored loaded = store.load(id).orElseThrow();
                   before[0] = loaded.state();
-                  FleetLoad fleet = fleetLoad(loaded.state());
                   Decision decided =
                       RolloutMachine.decide(
                           loaded.state(),
-                          new Observations(seen, running, isFreezing, fleet),
+                          new Observations(
+                              seen, busy, freezing, fleetLoad(loaded.state()), bootPoll),
                           clock.instant());
                   store.save(
                       decided.state(),
@@ -519,21 +350,21 @@ public class RolloutEngine {
                 });
       } catch (RolloutStore.LostLease e) {
         LOG.warnf("rollout %d: %s; not acting", id, e.getMessage());
-        fences.remove(id);
+        leases.forget(id);
         return Optional.empty();
       } finally {
         fleetLock.unlock();
       }
-      Map<Long, Optional<String>> outcomes = new java.util.HashMap<>();
+      Map<Long, Optional<String>> outcomes = new HashMap<>();
       stored.forEach(c -> outcomes.put(c.id(), d.refusalOf(c.observation())));
       commands.applied(outcomes);
       tell(l -> l.saved(before[0], d));
       for (Action a : d.actions()) {
-        dispatch(d.state(), a, fence.get());
+        steps.dispatch(d.state(), a, fence.get());
       }
       wakeUps.schedule(id, d.wakeUp());
       if (d.state().phase().isTerminal()) {
-        fences.remove(id);
+        leases.forget(id);
       }
       if (inFlight(d.state()) < inFlight(before[0]) || d.state().phase().isTerminal()) {
         // hosts were let go: other rollouts waiting on a shared group may go on
@@ -543,18 +374,7 @@ public class RolloutEngine {
     }
   }
 
-  private static long inFlight(RolloutState s) {
-    return s.hosts().values().stream().filter(h -> h.phase().isInFlight()).count();
-  }
-
-  /** Claims no longer needed after this decision. */
-  private static Set<String> released(RolloutState before, RolloutState after) {
-    Set<String> now = new java.util.HashSet<>(after.releasableHosts());
-    now.removeAll(before.releasableHosts());
-    return now;
-  }
-
-  /** What the other unfinished rollouts hold; nothing to count when no other one runs. */
+  /** What the other unfinished rollouts hold. */
   private FleetLoad fleetLoad(RolloutState self) {
     if (self.phase().isTerminal()) {
       return FleetLoad.NONE;
@@ -565,113 +385,43 @@ public class RolloutEngine {
         store.load(other).ifPresent(s -> others.add(s.state()));
       }
     }
-    List<dev.patchwave.inventory.Host> hosts = inventory.hosts();
-    Map<String, dev.patchwave.inventory.Host> byName = new java.util.HashMap<>();
+    List<Host> hosts = inventory.hosts();
+    Map<String, Host> byName = new HashMap<>();
     hosts.forEach(h -> byName.put(h.name(), h));
     return FleetLoads.of(self, others, byName, guardrails.fleetLimit(hosts.size()));
   }
 
-  private void dispatch(RolloutState state, Action action, Fence fence) {
-    long id = state.id();
-    BooleanSupplier mayAct = () -> !stopping && store.isValid(fence) && stillWanted(id);
-    if (action instanceof Action.FreezePatchSet f) {
-      freezing.get(id).set(true);
-      run(
-          id,
-          null,
-          () -> {
-            Map<String, dev.patchwave.inventory.Host> byName = new java.util.HashMap<>();
-            inventory.hosts().forEach(h -> byName.put(h.name(), h));
-            return PatchSetFreeze.freeze(
-                state, f.hosts(), h -> steps.needs(state, h), byName, surveys, clock.instant());
-          },
-          () -> freezing.get(id).set(false));
-    } else if (action instanceof Action.PrepareHost p) {
-      run(id, p.host(), () -> steps.prepare(state, p.host(), mayAct), null);
-    } else if (action instanceof Action.PatchHost p) {
-      run(id, p.host(), () -> steps.patch(state, p.host(), p.patchSet(), mayAct), null);
-    } else if (action instanceof Action.RebootHost r) {
-      run(
-          id,
-          r.host(),
-          () -> steps.reboot(state, r.host(), r.bootIdBefore(), r.since(), mayAct),
-          null);
-    } else if (action instanceof Action.CheckHealth c) {
-      run(id, c.host(), () -> steps.health(state, c.host()), null);
-    } else if (action instanceof Action.Uncordon u) {
-      workers.submit(
-          () -> {
-            try {
-              steps.uncordon(state, u.host());
-            } catch (RuntimeException e) {
-              LOG.warnf("rollout %d: uncordon of %s failed: %s", id, u.host(), e.getMessage());
-            }
-          });
-    } else if (action instanceof Action.Quarantine q) {
-      workers.submit(() -> quarantine(id, q));
-    } else if (action instanceof Action.Notify n) {
-      LOG.infof("rollout %d: %s %s", id, n.reason().text, n.detail());
+  private static long inFlight(RolloutState s) {
+    return s.hosts().values().stream().filter(h -> h.phase().isInFlight()).count();
+  }
+
+  /** Claims no longer needed after this decision. */
+  private static Set<String> released(RolloutState before, RolloutState after) {
+    Set<String> now = new HashSet<>(after.releasableHosts());
+    now.removeAll(before.releasableHosts());
+    return now;
+  }
+
+  private void pickUpCommands() {
+    if (!active || stopping) {
+      return;
+    }
+    try {
+      commands.rolloutsWithPending().forEach(this::reconcileLater);
+    } catch (RuntimeException e) {
+      LOG.debugf("cannot look for commands: %s", e.getMessage());
     }
   }
 
-  /** The rollout still wants host steps: it has not halted or been aborted meanwhile. */
-  private boolean stillWanted(long id) {
-    return store
-        .load(id)
-        .map(s -> s.state().phase())
-        .filter(p -> p == RolloutPhase.HALTED || p == RolloutPhase.ABORTED)
-        .isEmpty();
-  }
-
-  private void run(
-      long id, String host, java.util.function.Supplier<Observation> step, Runnable after) {
-    if (host != null) {
-      busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(host);
+  private void standbyScheduler() {
+    try {
+      quartz.standby();
+    } catch (org.quartz.SchedulerException e) {
+      LOG.errorf(e, "cannot put the wake-up scheduler on standby");
     }
-    workers.submit(
-        () -> {
-          try {
-            Observation o = step.get();
-            tell(l -> l.observed(id, o));
-            enqueue(id, o);
-          } catch (HostSteps.Abandoned e) {
-            LOG.infof("rollout %d: %s", id, e.getMessage());
-          } catch (RuntimeException e) {
-            LOG.errorf(e, "rollout %d: step on %s failed unexpectedly", id, host);
-            if (host != null) {
-              enqueue(
-                  id,
-                  new Observation.HostStepFailed(
-                      host, Reason.INSTALL_FAILED, "internal error: " + e.getMessage(), false));
-            } else {
-              // the freeze: pause with the reason instead of issuing it again and again
-              enqueue(id, new Observation.FreezeFailed("internal error: " + e));
-            }
-          } finally {
-            if (host != null) {
-              busy.get(id).remove(host);
-            }
-            if (after != null) {
-              after.run();
-            }
-            reconcileLater(id);
-          }
-        });
   }
 
-  private void quarantine(long id, Action.Quarantine q) {
-    for (PackageVersion v : q.versions()) {
-      quarantine.add(v, id, q.host(), q.detail(), "controller");
-    }
-    List<PackageVersion> active = quarantine.active();
-    List<String> missed =
-        steps.writePins(active, "patchwave quarantine: rollout " + id + ", failed on " + q.host());
-    LOG.infof(
-        "rollout %d: quarantined %s; pins written, %d hosts missed%s",
-        id, q.versions(), missed.size(), missed.isEmpty() ? "" : " " + missed);
-  }
-
-  private void tell(java.util.function.Consumer<RolloutListener> call) {
+  private void tell(Consumer<RolloutListener> call) {
     for (RolloutListener l : listeners) {
       try {
         call.accept(l);
@@ -681,40 +431,13 @@ public class RolloutEngine {
     }
   }
 
-  private void enqueue(long id, Observation o) {
-    inbox.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()).add(o);
-  }
-
-  private List<Observation> drain(long id) {
-    Queue<Observation> q = inbox.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>());
-    List<Observation> out = new ArrayList<>();
-    Observation o;
-    while ((o = q.poll()) != null) {
-      out.add(o);
-    }
-    return out;
-  }
-
-  private void renewLeases() {
-    for (Fence f : List.copyOf(fences.values())) {
-      try {
-        Optional<Fence> renewed = store.acquire(f.rolloutId(), instanceId, leaseTtl);
-        if (renewed.isEmpty() || renewed.get().token() != f.token()) {
-          fences.remove(f.rolloutId());
-        }
-      } catch (RuntimeException e) {
-        LOG.warnf("cannot renew the lease of rollout %d: %s", f.rolloutId(), e.getMessage());
-      }
-    }
-  }
-
   private static String defaultInstanceId() {
     String host = System.getenv().getOrDefault("HOSTNAME", "patchwave");
     return host + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+  static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, name + "-" + n.incrementAndGet());
       t.setDaemon(true);

@@ -1,6 +1,5 @@
 package dev.patchwave.kube;
 
-import dev.patchwave.engine.NodeOperations;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Node;
@@ -28,7 +27,19 @@ import org.jboss.logging.Logger;
  * evicted only when the policy allows it. A node is uncordoned only if it carries Patchwave's
  * annotation: a node an operator cordoned stays cordoned.
  */
-public class NodeDrainer implements NodeOperations, AutoCloseable {
+public class NodeDrainer implements AutoCloseable {
+
+  /** How a drain ended. */
+  public sealed interface DrainResult {}
+
+  /** Cordoned (by us, or already by someone else) and every evictable pod is gone. */
+  public record Drained(boolean cordonedByUs, int evicted) implements DrainResult {}
+
+  /** The node left the cluster while it was drained. */
+  public record NodeGone(String node) implements DrainResult {}
+
+  /** Not drained within the timeout, or refused outright; {@code why} names the pod and PDB. */
+  public record DrainFailed(String why) implements DrainResult {}
 
   private static final Logger LOG = Logger.getLogger(NodeDrainer.class);
 
@@ -102,7 +113,13 @@ public class NodeDrainer implements NodeOperations, AutoCloseable {
     this.log = log;
   }
 
-  @Override
+  /**
+   * Cordons {@code node} (marking it as cordoned by rollout {@code rolloutId}, unless it already
+   * was unschedulable) and evicts its pods through the Eviction API until none is left or {@code
+   * timeout} passes. Never deletes a pod; leaves DaemonSet and mirror pods; refuses pods with
+   * emptyDir volumes unless {@code deleteEmptyDirData}. {@code mayAct} is asked before each change.
+   * Blocking.
+   */
   public DrainResult drain(
       String name,
       long rolloutId,
@@ -149,6 +166,8 @@ public class NodeDrainer implements NodeOperations, AutoCloseable {
 
     Duration backoff = poll;
     Map<String, String> refusals = new LinkedHashMap<>();
+    // pods whose eviction was accepted: not evicted (nor counted) again while they terminate
+    java.util.Set<String> accepted = new java.util.HashSet<>();
     int evicted = 0;
     while (true) {
       if (client.nodes().withName(name).get() == null) {
@@ -179,7 +198,7 @@ public class NodeDrainer implements NodeOperations, AutoCloseable {
       }
       refusals.clear();
       for (Pod p : remaining) {
-        if (p.getMetadata().getDeletionTimestamp() != null) {
+        if (p.getMetadata().getDeletionTimestamp() != null || accepted.contains(uid(p))) {
           continue; // evicted before, still terminating
         }
         if (!mayAct.getAsBoolean()) {
@@ -193,6 +212,7 @@ public class NodeDrainer implements NodeOperations, AutoCloseable {
                   .withName(p.getMetadata().getName())
                   .evict();
           if (ok) {
+            accepted.add(uid(p));
             evicted++;
             LOG.debugf("node %s: evicted %s", name, id(p));
           } else {
@@ -227,7 +247,13 @@ public class NodeDrainer implements NodeOperations, AutoCloseable {
     }
   }
 
-  @Override
+  /** A pod's identity across its life: its uid, or namespace/name where it has none. */
+  private static String uid(Pod p) {
+    String uid = p.getMetadata().getUid();
+    return uid != null ? uid : id(p);
+  }
+
+  /** Uncordons {@code node} if, and only if, Patchwave cordoned it. True if it did. */
   public boolean uncordonIfOurs(String name, long rolloutId) {
     Node node = client.nodes().withName(name).get();
     if (node == null || annotation(node) == null) {

@@ -172,6 +172,9 @@ public class PatchwaveMetrics implements RolloutListener {
       }
     } else if (o instanceof Observation.HostStepFailed f && !f.retry()) {
       lastFailure.put(rolloutId, clock.instant());
+    } else if (o instanceof Observation.StillBooting) {
+      // the look after which the machine may give up on the host (DID_NOT_COME_BACK)
+      lastFailure.put(rolloutId, clock.instant());
     }
   }
 

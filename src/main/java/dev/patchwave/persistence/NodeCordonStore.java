@@ -1,6 +1,5 @@
 package dev.patchwave.persistence;
 
-import dev.patchwave.kube.NodeDrainer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
@@ -8,7 +7,7 @@ import java.util.List;
 
 /** The database's record of the nodes Patchwave cordoned (the node's annotation is the other). */
 @ApplicationScoped
-public class NodeCordonStore implements NodeDrainer.CordonLog {
+public class NodeCordonStore {
 
   private final Clock clock;
 
@@ -16,7 +15,6 @@ public class NodeCordonStore implements NodeDrainer.CordonLog {
     this.clock = clock;
   }
 
-  @Override
   @Transactional
   public void cordoned(String node, long rolloutId) {
     NodeCordonRecord r = new NodeCordonRecord();
@@ -26,7 +24,6 @@ public class NodeCordonStore implements NodeDrainer.CordonLog {
     r.persist();
   }
 
-  @Override
   @Transactional
   public void uncordoned(String node, long rolloutId) {
     NodeCordonRecord.<NodeCordonRecord>list("node = ?1 and releasedAt is null", node)

@@ -4,6 +4,7 @@ import dev.patchwave.doc.DocumentException;
 import dev.patchwave.doc.DocumentParser;
 import dev.patchwave.doc.Node;
 import dev.patchwave.policy.Guardrails;
+import dev.patchwave.policy.PolicyChange;
 import dev.patchwave.policy.PolicyReader;
 import dev.patchwave.policy.RolloutPolicy;
 import io.quarkus.panache.common.Sort;
@@ -41,8 +42,46 @@ public class PolicyStore {
       String updatedBy,
       RolloutPolicy policy) {}
 
-  /** Result of a {@link #put}: the entry and whether it was new. */
+  /** Result of a change that took effect: the entry and whether it was new. */
   public record Put(Entry entry, boolean created) {}
+
+  /** A proposed change that loosens safety, as stored. */
+  public record Revision(
+      long id,
+      String policy,
+      long baseRevision,
+      String source,
+      String format,
+      List<String> loosens,
+      PolicyRevision.Status status,
+      String proposedBy,
+      OffsetDateTime proposedAt,
+      Optional<String> decidedBy,
+      Optional<OffsetDateTime> decidedAt) {}
+
+  /** What a {@link #put} did: took effect at once, or waits for a second person. */
+  public sealed interface Change {
+    record Applied(Put put) implements Change {}
+
+    record Pending(Revision revision) implements Change {}
+  }
+
+  /** Why a revision cannot be approved or rejected. */
+  public static final class RevisionRefused extends RuntimeException {
+    public enum Why {
+      NOT_FOUND,
+      NOT_PENDING,
+      SAME_PERSON,
+      STALE
+    }
+
+    public final Why why;
+
+    RevisionRefused(Why why, String message) {
+      super(message);
+      this.why = why;
+    }
+  }
 
   @Transactional
   public List<Entry> list() {
@@ -62,9 +101,157 @@ public class PolicyStore {
    * @throws DocumentException when the text is not a valid policy, names another policy, or breaks
    *     a guardrail; the store is unchanged
    */
+  /**
+   * Validates {@code source} and stores it under {@code name}; with {@code review}, a change that
+   * loosens safety ({@link PolicyChange}) is not applied but kept as a pending revision, which
+   * supersedes any older pending one of the policy.
+   *
+   * @throws DocumentException when the text is not a valid policy, names another policy, or breaks
+   *     a guardrail; the store is unchanged
+   */
   @Transactional
-  public Put put(String name, String source, String updatedBy) throws DocumentException {
-    return save(name, source, StoredPolicy.Origin.API, null, null, updatedBy);
+  public Change put(String name, String source, String updatedBy, boolean review)
+      throws DocumentException {
+    if (!review) {
+      return new Change.Applied(save(name, source, StoredPolicy.Origin.API, null, null, updatedBy));
+    }
+    DocumentParser.Format format = DocumentParser.Format.sniff(source);
+    RolloutPolicy policy = validate(name, source, format);
+    StoredPolicy row = StoredPolicy.findById(name);
+    List<String> loosens =
+        row == null
+            ? PolicyChange.creation(policy)
+            : PolicyChange.loosening(entry(row).policy(), policy);
+    if (loosens.isEmpty()) {
+      return new Change.Applied(save(name, source, StoredPolicy.Origin.API, null, null, updatedBy));
+    }
+    supersedePending(name);
+    PolicyRevision r = new PolicyRevision();
+    r.policyName = name;
+    r.baseRevision = row == null ? 0 : row.revision;
+    r.source = source;
+    r.format = format.name().toLowerCase();
+    r.loosens = String.join("\n", loosens);
+    r.status = PolicyRevision.Status.PENDING;
+    r.proposedBy = updatedBy;
+    r.proposedAt = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    r.persist();
+    return new Change.Pending(revision(r));
+  }
+
+  /** The revisions proposed for {@code name}, newest first. */
+  @Transactional
+  public List<Revision> revisions(String name) {
+    return PolicyRevision.<PolicyRevision>list("policyName", Sort.descending("id"), name).stream()
+        .map(PolicyStore::revision)
+        .toList();
+  }
+
+  @Transactional
+  public Optional<Revision> revision(String name, long id) {
+    return PolicyRevision.<PolicyRevision>findByIdOptional(id)
+        .filter(r -> r.policyName.equals(name))
+        .map(PolicyStore::revision);
+  }
+
+  /**
+   * Applies pending revision {@code id} of {@code name}, approved by {@code approver}: only a
+   * person other than its proposer, only while it is pending and the policy has not changed since
+   * it was proposed, and only if it still keeps within the guardrails. Of concurrent approvals one
+   * applies it; the others are refused.
+   *
+   * @throws RevisionRefused when it may not be approved
+   * @throws DocumentException when it no longer keeps within the guardrails
+   */
+  @Transactional
+  public Put approve(String name, long id, String approver) throws DocumentException {
+    PolicyRevision r = decidable(name, id, approver);
+    StoredPolicy row = StoredPolicy.findById(name);
+    long current = row == null ? 0 : row.revision;
+    if (current != r.baseRevision) {
+      throw new RevisionRefused(
+          RevisionRefused.Why.STALE,
+          "policy '"
+              + name
+              + "' changed since revision "
+              + id
+              + " was proposed (now at revision "
+              + current
+              + "); propose the change again");
+    }
+    decide(r, PolicyRevision.Status.APPLIED, approver);
+    return save(name, r.source, StoredPolicy.Origin.API, null, null, approver);
+  }
+
+  /** Turns pending revision {@code id} down. */
+  @Transactional
+  public Revision reject(String name, long id, String approver) {
+    PolicyRevision r = decidable(name, id, null);
+    decide(r, PolicyRevision.Status.REJECTED, approver);
+    return revision(r);
+  }
+
+  private PolicyRevision decidable(String name, long id, String approver) {
+    PolicyRevision r = PolicyRevision.findById(id);
+    if (r == null || !r.policyName.equals(name)) {
+      throw new RevisionRefused(
+          RevisionRefused.Why.NOT_FOUND, "no revision " + id + " of policy '" + name + "'");
+    }
+    if (r.status != PolicyRevision.Status.PENDING) {
+      throw new RevisionRefused(
+          RevisionRefused.Why.NOT_PENDING, "revision " + id + " is " + r.status + ", not PENDING");
+    }
+    if (approver != null && approver.equals(r.proposedBy)) {
+      throw new RevisionRefused(
+          RevisionRefused.Why.SAME_PERSON,
+          "two-person rule: "
+              + approver
+              + " proposed revision "
+              + id
+              + "; another approver must approve it");
+    }
+    return r;
+  }
+
+  /** Moves a pending revision on, atomically: of concurrent callers exactly one succeeds. */
+  private void decide(PolicyRevision r, PolicyRevision.Status to, String by) {
+    int changed =
+        PolicyRevision.update(
+            "status = ?1, decidedBy = ?2, decidedAt = ?3 where id = ?4 and status = ?5",
+            to,
+            by,
+            OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC),
+            r.id,
+            PolicyRevision.Status.PENDING);
+    if (changed != 1) {
+      throw new RevisionRefused(
+          RevisionRefused.Why.NOT_PENDING, "revision " + r.id + " was decided meanwhile");
+    }
+    PolicyRevision.getEntityManager().refresh(r);
+  }
+
+  private void supersedePending(String name) {
+    PolicyRevision.update(
+        "status = ?1, decidedAt = ?2 where policyName = ?3 and status = ?4",
+        PolicyRevision.Status.SUPERSEDED,
+        OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC),
+        name,
+        PolicyRevision.Status.PENDING);
+  }
+
+  private static Revision revision(PolicyRevision r) {
+    return new Revision(
+        r.id,
+        r.policyName,
+        r.baseRevision,
+        r.source,
+        r.format,
+        List.of(r.loosens.split("\n")),
+        r.status,
+        r.proposedBy,
+        r.proposedAt,
+        Optional.ofNullable(r.decidedBy),
+        Optional.ofNullable(r.decidedAt));
   }
 
   @Transactional
@@ -77,24 +264,12 @@ public class PolicyStore {
       String updatedBy)
       throws DocumentException {
     DocumentParser.Format format = DocumentParser.Format.sniff(source);
-    Node root = DocumentParser.parse(source, format);
-    RolloutPolicy policy = PolicyReader.bind(root);
-    List<Guardrails.Violation> broken = guardrails.check(policy);
-    if (!broken.isEmpty()) {
-      throw new DocumentException(Guardrails.problems(broken, root));
-    }
-    if (!policy.name().equals(name)) {
-      throw new DocumentException(
-          new dev.patchwave.doc.Problem(
-              "metadata.name",
-              Guardrails.locate(root, "metadata.name"),
-              "metadata.name '"
-                  + policy.name()
-                  + "' does not match the name '"
-                  + name
-                  + "' in the request"));
-    }
+    RolloutPolicy policy = validate(name, source, format);
     StoredPolicy row = StoredPolicy.findById(name);
+    if (row != null && !source.equals(row.source)) {
+      // a pending proposal was made against the text this replaces
+      supersedePending(name);
+    }
     boolean created = row == null;
     if (created) {
       row = new StoredPolicy();
@@ -116,6 +291,29 @@ public class PolicyStore {
       row.persist();
     }
     return new Put(entry(row, policy), created);
+  }
+
+  /** Parses and validates {@code source}, within the guardrails, as policy {@code name}. */
+  private RolloutPolicy validate(String name, String source, DocumentParser.Format format)
+      throws DocumentException {
+    Node root = DocumentParser.parse(source, format);
+    RolloutPolicy policy = PolicyReader.bind(root);
+    List<Guardrails.Violation> broken = guardrails.check(policy);
+    if (!broken.isEmpty()) {
+      throw new DocumentException(Guardrails.problems(broken, root));
+    }
+    if (!policy.name().equals(name)) {
+      throw new DocumentException(
+          new dev.patchwave.doc.Problem(
+              "metadata.name",
+              Guardrails.locate(root, "metadata.name"),
+              "metadata.name '"
+                  + policy.name()
+                  + "' does not match the name '"
+                  + name
+                  + "' in the request"));
+    }
+    return policy;
   }
 
   /** The stored row, if any, for a file import to compare against. */

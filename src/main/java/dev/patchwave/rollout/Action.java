@@ -25,10 +25,13 @@ public sealed interface Action {
   record PatchHost(String host, PatchSet patchSet) implements Action {}
 
   /**
-   * Reboot the host unless its boot id already differs from {@code bootIdBefore}, then wait for it
-   * to come back, until the health timeout after {@code since}.
+   * Reboot the host unless its boot id already differs from {@code bootIdBefore}; returns at once
+   * (the wait for it to come back is {@link AwaitBoot}, one look at a time).
    */
-  record RebootHost(String host, String bootIdBefore, java.time.Instant since) implements Action {}
+  record RebootHost(String host, String bootIdBefore) implements Action {}
+
+  /** Look once whether the host answers with a boot id other than {@code bootIdBefore}. */
+  record AwaitBoot(String host, String bootIdBefore) implements Action {}
 
   /** Run the policy's health checks on the host once. */
   record CheckHealth(String host) implements Action {}

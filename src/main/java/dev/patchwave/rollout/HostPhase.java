@@ -5,7 +5,8 @@ public enum HostPhase {
   PENDING("not started"),
   PREPARING("checking its redundancy groups, recording its boot id, draining"),
   PATCHING("installing the patch set"),
-  REBOOTING("rebooting and waiting for it to come back"),
+  REBOOTING("to be rebooted"),
+  BOOTING("reboot issued; waiting for the host to answer with a new boot id"),
   VERIFYING("running health checks"),
   HEALTHY("patched and healthy"),
   FAILED("failed; see the reason"),
@@ -23,13 +24,18 @@ public enum HostPhase {
     return this == PREPARING
         || this == PATCHING
         || this == REBOOTING
+        || this == BOOTING
         || this == VERIFYING
         || this == FAILED;
   }
 
   /** Work on the host is under way (an action is, or should be, running for it). */
   public boolean isActive() {
-    return this == PREPARING || this == PATCHING || this == REBOOTING || this == VERIFYING;
+    return this == PREPARING
+        || this == PATCHING
+        || this == REBOOTING
+        || this == BOOTING
+        || this == VERIFYING;
   }
 
   public boolean isDone() {

@@ -64,6 +64,12 @@ public sealed interface Observation {
   /** Back from the reboot with a new boot id. */
   record HostRebooted(String host, String bootId, String kernel) implements Observation {}
 
+  /** The reboot command was given (or the host already went down): now wait for it. */
+  record RebootIssued(String host) implements Observation {}
+
+  /** The host does not answer yet, or answers with the old boot id. */
+  record StillBooting(String host, String detail) implements Observation {}
+
   /** The health checks of one host, run once. */
   record HealthReport(String host, List<CheckResult> results) implements Observation {}
 

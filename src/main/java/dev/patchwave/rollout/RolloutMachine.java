@@ -32,7 +32,9 @@ import java.util.Optional;
  * <ol>
  *   <li>Apply the observations in order: people's commands (pause, resume, abort, approve), the
  *       frozen patch set, and each host step's outcome, moving hosts through PENDING, PREPARING,
- *       PATCHING, REBOOTING, VERIFYING to HEALTHY, or to FAILED or SKIPPED.
+ *       PATCHING, REBOOTING (the reboot is given), BOOTING (looked at every {@code bootPoll} until
+ *       it answers with a new boot id or the health timeout passes), VERIFYING to HEALTHY, or to
+ *       FAILED or SKIPPED.
  *   <li>If more hosts of the current wave failed than {@code failure.maxFailedHosts}, halt: no host
  *       is started or stepped any further; quarantine what the failed hosts installed.
  *   <li>Otherwise progress. PENDING: read what every selected host needs, plan the waves again from
@@ -209,8 +211,39 @@ public final class RolloutMachine {
             put(h.to(HostPhase.FAILED, f.reason(), f.detail(), now), f.reason(), f.detail());
           }
         }
-      } else if (o instanceof HostRebooted r) {
+      } else if (o instanceof Observation.RebootIssued r) {
         host(r.host(), HostPhase.REBOOTING)
+            .ifPresent(
+                h ->
+                    put(
+                        h.to(HostPhase.BOOTING, Reason.REBOOTING, "", now)
+                            .retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, ""),
+                        Reason.REBOOTING,
+                        ""));
+      } else if (o instanceof Observation.StillBooting b) {
+        host(b.host(), HostPhase.BOOTING)
+            .ifPresent(
+                h -> {
+                  if (now.isBefore(h.since().plus(timeout))) {
+                    hosts.put(
+                        h.name(),
+                        h.retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, b.detail()));
+                  } else {
+                    String text =
+                        "no answer with a new boot id within "
+                            + dev.patchwave.doc.Binder.formatDuration(timeout)
+                            + " ("
+                            + b.detail()
+                            + ")";
+                    put(
+                        h.to(HostPhase.FAILED, Reason.DID_NOT_COME_BACK, text, now),
+                        Reason.DID_NOT_COME_BACK,
+                        text);
+                  }
+                });
+      } else if (o instanceof HostRebooted r) {
+        Optional.ofNullable(hosts.get(r.host()))
+            .filter(h -> h.phase() == HostPhase.REBOOTING || h.phase() == HostPhase.BOOTING)
             .ifPresent(
                 h ->
                     put(
@@ -592,9 +625,15 @@ public final class RolloutMachine {
             }
           }
           case REBOOTING ->
-              issue(
-                  new Action.RebootHost(h.name(), h.bootIdBefore().orElse(""), h.since()),
-                  h.name());
+              issue(new Action.RebootHost(h.name(), h.bootIdBefore().orElse("")), h.name());
+          case BOOTING -> {
+            // waiting holds no thread: one short look per poll, a wake-up in between
+            if (h.retryAt().isPresent() && now.isBefore(h.retryAt().get())) {
+              wake(h.retryAt().get());
+            } else {
+              issue(new Action.AwaitBoot(h.name(), h.bootIdBefore().orElse("")), h.name());
+            }
+          }
           case VERIFYING -> checkIfDue(h);
           default -> {}
         }

@@ -1,6 +1,5 @@
 package dev.patchwave.schedule;
 
-import dev.patchwave.engine.RolloutEngine;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
@@ -72,15 +71,23 @@ public class WakeUps {
     return JobKey.jobKey("rollout-" + id, GROUP);
   }
 
-  /** The job: asks the engine to decide again for the rollout. */
+  /**
+   * Who is woken: the engine, which decides again for the rollout. A port, so that the schedule
+   * does not know the engine (the engine knows the schedule). Must return quickly.
+   */
+  public interface Sleeper {
+    void wake(long rolloutId);
+  }
+
+  /** The job: wakes the rollout's sleeper. */
   @DisallowConcurrentExecution
   public static class Wake implements Job {
-    @Inject RolloutEngine engine;
+    @Inject Sleeper sleeper;
 
     @Override
     public void execute(JobExecutionContext context) {
       long id = Long.parseLong(context.getMergedJobDataMap().getString("rollout"));
-      engine.reconcileLater(id);
+      sleeper.wake(id);
     }
   }
 }

@@ -101,6 +101,18 @@ class PureCoreTest {
         .callMethod(System.class, "currentTimeMillis")
         .orShould()
         .callMethod(java.time.Clock.class, "systemUTC")
+        .orShould()
+        .callMethod(java.time.Clock.class, "systemDefaultZone")
+        .orShould()
+        .callMethod(java.time.LocalDateTime.class, "now")
+        .orShould()
+        .callMethod(java.time.ZonedDateTime.class, "now")
+        .orShould()
+        .callMethod(java.time.OffsetDateTime.class, "now")
+        .orShould()
+        .callMethod(java.time.LocalDate.class, "now")
+        .orShould()
+        .callMethod(System.class, "nanoTime")
         .because("time is an argument of the core, never read from the wall clock")
         .check(classes);
   }

@@ -2,7 +2,6 @@ package dev.patchwave.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.patchwave.engine.NodeOperations;
 import dev.patchwave.testing.MockKubernetes;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -155,7 +154,7 @@ class NodeDrainerTest {
 
     var result = drainer.drain("node-1", 7, Duration.ofSeconds(10), false, () -> true);
 
-    assertThat(result).isEqualTo(new NodeOperations.Drained(true, 2));
+    assertThat(result).isEqualTo(new NodeDrainer.Drained(true, 2));
     assertThat(unschedulable("node-1")).isTrue();
     assertThat(client.nodes().withName("node-1").get().getMetadata().getAnnotations())
         .containsEntry(NodeDrainer.CORDONED_BY, "7");
@@ -182,7 +181,7 @@ class NodeDrainerTest {
 
     var result = drainer.drain("node-9", 7, Duration.ofSeconds(10), false, () -> true);
 
-    assertThat(result).isEqualTo(new NodeOperations.Drained(false, 1));
+    assertThat(result).isEqualTo(new NodeDrainer.Drained(false, 1));
     assertThat(drainer.uncordonIfOurs("node-9", 7)).isFalse();
     assertThat(unschedulable("node-9")).isTrue();
     assertThat(cordonLog).isEmpty();
@@ -227,8 +226,8 @@ class NodeDrainerTest {
     long start = System.nanoTime();
     var result = drainer.drain("node-1", 7, Duration.ofSeconds(1), false, () -> true);
 
-    assertThat(result).isInstanceOf(NodeOperations.DrainFailed.class);
-    assertThat(((NodeOperations.DrainFailed) result).why())
+    assertThat(result).isInstanceOf(NodeDrainer.DrainFailed.class);
+    assertThat(((NodeDrainer.DrainFailed) result).why())
         .contains("kafka/broker-0", "PodDisruptionBudget kafka/brokers", "not drained within");
     // waited out to the timeout, and not much longer: a 429 is not retried inside the client
     assertThat(Duration.ofNanos(System.nanoTime() - start))
@@ -242,12 +241,12 @@ class NodeDrainerTest {
   void aPodWithEmptyDirDataIsEvictedOnlyWhenThePolicyAllows() {
     pod("batch", "job-1", "node-1", "Job", false, true);
     var refused = drainer.drain("node-1", 7, Duration.ofSeconds(5), false, () -> true);
-    assertThat(refused).isInstanceOf(NodeOperations.DrainFailed.class);
-    assertThat(((NodeOperations.DrainFailed) refused).why()).contains("batch/job-1", "emptyDir");
+    assertThat(refused).isInstanceOf(NodeDrainer.DrainFailed.class);
+    assertThat(((NodeDrainer.DrainFailed) refused).why()).contains("batch/job-1", "emptyDir");
     assertThat(podsOn("node-1")).containsExactly("batch/job-1");
 
     var allowed = drainer.drain("node-1", 7, Duration.ofSeconds(5), true, () -> true);
-    assertThat(allowed).isEqualTo(new NodeOperations.Drained(true, 1));
+    assertThat(allowed).isEqualTo(new NodeDrainer.Drained(true, 1));
   }
 
   @Test
@@ -264,14 +263,14 @@ class NodeDrainerTest {
     later.schedule(() -> client.nodes().withName("node-1").delete(), 300, TimeUnit.MILLISECONDS);
     var result = drainer.drain("node-1", 7, Duration.ofSeconds(30), false, () -> true);
     later.shutdown();
-    assertThat(result).isEqualTo(new NodeOperations.NodeGone("node-1"));
+    assertThat(result).isEqualTo(new NodeDrainer.NodeGone("node-1"));
   }
 
   @Test
   void nothingIsTouchedOnceTheRolloutMayNoLongerAct() {
     pod("web", "web-1", "node-1", "ReplicaSet", false, false);
     var result = drainer.drain("node-1", 7, Duration.ofSeconds(5), false, () -> false);
-    assertThat(result).isInstanceOf(NodeOperations.DrainFailed.class);
+    assertThat(result).isInstanceOf(NodeDrainer.DrainFailed.class);
     assertThat(unschedulable("node-1")).isFalse();
     assertThat(podsOn("node-1")).containsExactly("web/web-1");
   }

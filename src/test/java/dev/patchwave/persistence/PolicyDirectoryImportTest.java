@@ -37,7 +37,7 @@ class PolicyDirectoryImportTest {
     assertThat(store.get("import-test").orElseThrow().origin()).isEqualTo(StoredPolicy.Origin.FILE);
 
     // an edit through the API survives a restart while the file is unchanged
-    store.put("import-test", policy("import-test", "3h"), "api");
+    store.put("import-test", policy("import-test", "3h"), "api", false);
     assertThat(importer.importAll(dir)).isZero();
     assertThat(store.get("import-test").orElseThrow().source()).contains("soak: 3h");
 

@@ -7,7 +7,6 @@ import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.plan.WavePlanner;
 import dev.patchwave.policy.PolicyReader;
 import dev.patchwave.policy.RolloutPolicy;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -214,15 +213,17 @@ class RolloutMachineProperties {
           at, new Observation.HostPatched(p.host(), installed, true, Optional.of("k")), p.host());
     }
     if (a instanceof Action.RebootHost rb) {
-      if (fate.get(rb.host()) == Fate.NEVER_BACK) {
+      // the reboot is given; coming back is for the looks that follow
+      return new Pending(at, new Observation.RebootIssued(rb.host()), rb.host());
+    }
+    if (a instanceof Action.AwaitBoot ab) {
+      if (fate.get(ab.host()) == Fate.NEVER_BACK || r.nextInt(3) == 0) {
         return new Pending(
-            rb.since().plus(Duration.ofMinutes(5)).isAfter(at)
-                ? rb.since().plus(Duration.ofMinutes(5))
-                : at,
-            new Observation.HostStepFailed(rb.host(), Reason.DID_NOT_COME_BACK, "", false),
-            rb.host());
+            now.plusSeconds(r.nextInt(3)),
+            new Observation.StillBooting(ab.host(), "does not answer"),
+            ab.host());
       }
-      return new Pending(at, new Observation.HostRebooted(rb.host(), "boot-2", "k"), rb.host());
+      return new Pending(at, new Observation.HostRebooted(ab.host(), "boot-2", "k"), ab.host());
     }
     if (a instanceof Action.CheckHealth c) {
       Fate f = fate.get(c.host());
@@ -307,7 +308,8 @@ class RolloutMachineProperties {
               a ->
                   a instanceof Action.PrepareHost
                       || a instanceof Action.PatchHost
-                      || a instanceof Action.RebootHost);
+                      || a instanceof Action.RebootHost
+                      || a instanceof Action.AwaitBoot);
     }
     long failedNow =
         s.hostsOfWave(s.wave()).stream().filter(h -> h.phase() == HostPhase.FAILED).count();

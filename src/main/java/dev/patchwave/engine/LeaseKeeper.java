@@ -1,0 +1,90 @@
+package dev.patchwave.engine;
+
+import dev.patchwave.persistence.RolloutStore;
+import dev.patchwave.persistence.RolloutStore.Fence;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * The rollout leases this instance holds (DESIGN invariant 6): takes or renews one before each
+ * decision, renews them all a few times per lease, hands them back when it stops leading or shuts
+ * down. Thread-safe.
+ */
+final class LeaseKeeper {
+
+  private static final Logger LOG = Logger.getLogger(LeaseKeeper.class);
+
+  private final RolloutStore store;
+  private final String instanceId;
+  private final Duration ttl;
+  private final Map<Long, Fence> fences = new ConcurrentHashMap<>();
+
+  LeaseKeeper(RolloutStore store, String instanceId, Duration ttl) {
+    this.store = store;
+    this.instanceId = instanceId;
+    this.ttl = ttl;
+  }
+
+  String instanceId() {
+    return instanceId;
+  }
+
+  /** Takes or renews the lease on rollout {@code id}; empty while another instance holds it. */
+  Optional<Fence> acquire(long id) {
+    Optional<Fence> fence = store.acquire(id, instanceId, ttl);
+    if (fence.isPresent()) {
+      fences.put(id, fence.get());
+    } else {
+      fences.remove(id);
+    }
+    return fence;
+  }
+
+  /** Stops renewing the lease on {@code id} (the rollout ended, or the lease was lost). */
+  void forget(long id) {
+    fences.remove(id);
+  }
+
+  /**
+   * How long to wait before looking again at a lease another instance holds: a fifth of its length,
+   * so a takeover waits for the lease to expire, not for a whole lease more.
+   */
+  Duration retryWhenHeld() {
+    return Duration.ofMillis(Math.max(200, ttl.toMillis() / 5));
+  }
+
+  /** How often to renew: three times per lease. */
+  Duration renewEvery() {
+    return Duration.ofMillis(Math.max(1, ttl.toMillis() / 3));
+  }
+
+  /** Renews every lease held; forgets the ones another instance took over. */
+  void renewAll() {
+    for (Fence f : List.copyOf(fences.values())) {
+      try {
+        Optional<Fence> renewed = store.acquire(f.rolloutId(), instanceId, ttl);
+        if (renewed.isEmpty() || renewed.get().token() != f.token()) {
+          fences.remove(f.rolloutId());
+        }
+      } catch (RuntimeException e) {
+        LOG.warnf("cannot renew the lease of rollout %d: %s", f.rolloutId(), e.getMessage());
+      }
+    }
+  }
+
+  /** Hands every lease back, so another instance can take the rollouts over at once. */
+  void releaseAll() {
+    for (Fence f : List.copyOf(fences.values())) {
+      try {
+        store.release(f);
+      } catch (RuntimeException e) {
+        LOG.debugf("lease of rollout %d not released: %s", f.rolloutId(), e.getMessage());
+      }
+    }
+    fences.clear();
+  }
+}

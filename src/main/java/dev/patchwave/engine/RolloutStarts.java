@@ -1,0 +1,165 @@
+package dev.patchwave.engine;
+
+import dev.patchwave.doc.DocumentException;
+import dev.patchwave.engine.RolloutEngine.OnConflict;
+import dev.patchwave.engine.RolloutEngine.Refused;
+import dev.patchwave.inventory.Host;
+import dev.patchwave.inventory.HostSource;
+import dev.patchwave.persistence.PolicyStore;
+import dev.patchwave.persistence.RolloutStore;
+import dev.patchwave.plan.Plan;
+import dev.patchwave.plan.WavePlanner;
+import dev.patchwave.policy.Guardrails;
+import dev.patchwave.policy.PolicyReader;
+import dev.patchwave.policy.RolloutPolicy;
+import dev.patchwave.rollout.Event;
+import dev.patchwave.rollout.Reason;
+import dev.patchwave.rollout.RolloutState;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Creates a rollout: reads its policy, holds it to the guardrails in force, plans it against the
+ * inventory without the hosts other rollouts own (or refuses, naming them), and creates the rollout
+ * with its claims in one transaction. The database's constraints decide a race between concurrent
+ * starts (DESIGN invariant 9): the loser is refused, or with {@link OnConflict#SKIP} planned again
+ * without the hosts the winner took.
+ */
+final class RolloutStarts {
+
+  /** How often a start with SKIP plans again after losing a race for hosts. */
+  static final int ATTEMPTS = 3;
+
+  private final PolicyStore policies;
+  private final RolloutStore store;
+  private final HostSource inventory;
+  private final Guardrails guardrails;
+  private final Clock clock;
+
+  RolloutStarts(
+      PolicyStore policies,
+      RolloutStore store,
+      HostSource inventory,
+      Guardrails guardrails,
+      Clock clock) {
+    this.policies = policies;
+    this.store = store;
+    this.inventory = inventory;
+    this.guardrails = guardrails;
+    this.clock = clock;
+  }
+
+  /** The created rollout, PENDING, its hosts claimed. */
+  RolloutState create(String policyName, String actor, OnConflict onConflict) {
+    PolicyStore.Entry entry =
+        policies
+            .get(policyName)
+            .orElseThrow(() -> new Refused("no policy named '" + policyName + "'", false));
+    RolloutPolicy policy;
+    try {
+      policy = PolicyReader.read(entry.source());
+    } catch (DocumentException e) {
+      throw new IllegalStateException("stored policy no longer validates", e);
+    }
+    for (int attempt = 1; ; attempt++) {
+      alreadyRunning(policyName);
+      List<Host> hosts = inventory.hosts();
+      List<String> selected =
+          hosts.stream()
+              .filter(h -> policy.spec().selector().matches(h.labels()))
+              .map(Host::name)
+              .toList();
+      List<Guardrails.Violation> broken = guardrails.check(policy, selected.size(), hosts.size());
+      if (!broken.isEmpty()) {
+        throw new Refused(
+            "policy '"
+                + policyName
+                + "' breaks the controller's guardrails: "
+                + String.join("; ", broken.stream().map(Guardrails.Violation::text).toList()),
+            false,
+            broken);
+      }
+      Map<String, Long> owned = store.owners(selected);
+      if (!owned.isEmpty() && onConflict == OnConflict.FAIL) {
+        throw new Refused(
+            ownedBy(owned) + "; start with \"onConflict\": \"skip\" to leave them out", true);
+      }
+      Plan plan =
+          WavePlanner.plan(
+              policy,
+              hosts.stream().filter(h -> !owned.containsKey(h.name())).toList(),
+              clock.instant());
+      String leftOut = owned.isEmpty() ? "" : "left out: " + ownedBy(owned);
+      if (!owned.isEmpty()) {
+        List<String> notes = new ArrayList<>(plan.notes());
+        notes.add(leftOut);
+        plan =
+            new Plan(
+                plan.policy(),
+                plan.plannedAt(),
+                plan.earliestStart(),
+                plan.selectedHosts(),
+                plan.groupBy(),
+                plan.waves(),
+                notes);
+      }
+      RolloutState draft = RolloutState.start(0, policy, plan, actor, clock.instant());
+      String text =
+          "policy "
+              + policyName
+              + " revision "
+              + entry.revision()
+              + ", "
+              + plan.selectedHosts()
+              + " hosts in "
+              + plan.waves().size()
+              + " waves"
+              + (leftOut.isEmpty() ? "" : "; " + leftOut);
+      Event started =
+          new Event(
+              clock.instant(), Reason.STARTED, Optional.empty(), Optional.empty(), actor, text);
+      try {
+        return store.create(draft, entry.source(), List.of(started));
+      } catch (RolloutStore.Taken e) {
+        alreadyRunning(policyName);
+        if (onConflict == OnConflict.FAIL || attempt >= ATTEMPTS) {
+          Map<String, Long> now = store.owners(selected);
+          throw new Refused(
+              now.isEmpty()
+                  ? "another rollout took hosts of policy '" + policyName + "' at the same moment"
+                  : ownedBy(now),
+              true);
+        }
+      }
+    }
+  }
+
+  private void alreadyRunning(String policyName) {
+    Optional<Long> running = store.runningRolloutOf(policyName);
+    if (running.isPresent()) {
+      throw new Refused(
+          "a rollout of policy '" + policyName + "' is already running: rollout " + running.get(),
+          true);
+    }
+  }
+
+  /** "3 selected hosts are in unfinished rollouts: rollout 4 owns a, b; rollout 7 owns c". */
+  static String ownedBy(Map<String, Long> owned) {
+    Map<Long, List<String>> byRollout = new TreeMap<>();
+    owned.forEach((h, r) -> byRollout.computeIfAbsent(r, k -> new ArrayList<>()).add(h));
+    List<String> parts = new ArrayList<>();
+    byRollout.forEach(
+        (r, hs) ->
+            parts.add(
+                "rollout "
+                    + r
+                    + " owns "
+                    + String.join(", ", hs.stream().sorted().limit(20).toList())
+                    + (hs.size() > 20 ? " and " + (hs.size() - 20) + " more" : "")));
+    return owned.size() + " selected hosts are in unfinished rollouts: " + String.join("; ", parts);
+  }
+}

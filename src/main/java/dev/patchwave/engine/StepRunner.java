@@ -1,0 +1,181 @@
+package dev.patchwave.engine;
+
+import dev.patchwave.inventory.Host;
+import dev.patchwave.inventory.HostSource;
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.persistence.QuarantineStore;
+import dev.patchwave.persistence.RolloutStore;
+import dev.patchwave.persistence.RolloutStore.Fence;
+import dev.patchwave.rollout.Action;
+import dev.patchwave.rollout.Observation;
+import dev.patchwave.rollout.Reason;
+import dev.patchwave.rollout.RolloutPhase;
+import dev.patchwave.rollout.RolloutState;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Carries out a decision's actions once it is saved: host steps on the worker pool, health checks
+ * on their own pool (so no number of host steps delays a soak's re-check), a freeze's survey on a
+ * third; each outcome goes to the rollout's {@link RunQueue} and asks for the next decision. A step
+ * checks before each change to a host that the fence still holds and the rollout still wants it.
+ * Never blocks the caller.
+ */
+final class StepRunner {
+
+  private static final Logger LOG = Logger.getLogger(StepRunner.class);
+
+  private final HostSteps steps;
+  private final RolloutStore store;
+  private final QuarantineStore quarantine;
+  private final HostSource inventory;
+  private final Clock clock;
+  private final RunQueue runs;
+  private final Consumer<Consumer<RolloutListener>> tell;
+  private final BooleanSupplier stopping;
+  private final ExecutorService workers;
+  private final ExecutorService checks;
+  private final ExecutorService surveys;
+
+  StepRunner(
+      HostSteps steps,
+      RolloutStore store,
+      QuarantineStore quarantine,
+      HostSource inventory,
+      Clock clock,
+      RunQueue runs,
+      Consumer<Consumer<RolloutListener>> tell,
+      BooleanSupplier stopping,
+      ExecutorService workers,
+      ExecutorService checks,
+      ExecutorService surveys) {
+    this.steps = steps;
+    this.store = store;
+    this.quarantine = quarantine;
+    this.inventory = inventory;
+    this.clock = clock;
+    this.runs = runs;
+    this.tell = tell;
+    this.stopping = stopping;
+    this.workers = workers;
+    this.checks = checks;
+    this.surveys = surveys;
+  }
+
+  void dispatch(RolloutState state, Action action, Fence fence) {
+    long id = state.id();
+    BooleanSupplier mayAct =
+        () -> !stopping.getAsBoolean() && store.isValid(fence) && stillWanted(id);
+    if (action instanceof Action.FreezePatchSet f) {
+      runs.freezing(id, true);
+      // on a worker: the survey's reads go to their own pool, which this thread waits for
+      run(
+          workers,
+          id,
+          null,
+          () -> {
+            Map<String, Host> byName = new HashMap<>();
+            inventory.hosts().forEach(h -> byName.put(h.name(), h));
+            return PatchSetFreeze.freeze(
+                state, f.hosts(), h -> steps.needs(state, h), byName, surveys, clock.instant());
+          },
+          () -> runs.freezing(id, false));
+    } else if (action instanceof Action.PrepareHost p) {
+      run(workers, id, p.host(), () -> steps.prepare(state, p.host(), mayAct), null);
+    } else if (action instanceof Action.PatchHost p) {
+      run(workers, id, p.host(), () -> steps.patch(state, p.host(), p.patchSet(), mayAct), null);
+    } else if (action instanceof Action.RebootHost r) {
+      run(
+          workers,
+          id,
+          r.host(),
+          () -> steps.reboot(state, r.host(), r.bootIdBefore(), mayAct),
+          null);
+    } else if (action instanceof Action.AwaitBoot b) {
+      run(workers, id, b.host(), () -> steps.awaitBoot(b.host(), b.bootIdBefore()), null);
+    } else if (action instanceof Action.CheckHealth c) {
+      run(checks, id, c.host(), () -> steps.health(state, c.host()), null);
+    } else if (action instanceof Action.Uncordon u) {
+      workers.submit(
+          () -> {
+            try {
+              steps.uncordon(state, u.host());
+            } catch (RuntimeException e) {
+              LOG.warnf("rollout %d: uncordon of %s failed: %s", id, u.host(), e.getMessage());
+            }
+          });
+    } else if (action instanceof Action.Quarantine q) {
+      workers.submit(() -> quarantine(id, q));
+    } else if (action instanceof Action.Notify n) {
+      LOG.infof("rollout %d: %s %s", id, n.reason().text, n.detail());
+    }
+  }
+
+  /** The rollout still wants host steps: it has not halted or been aborted meanwhile. */
+  private boolean stillWanted(long id) {
+    return store
+        .load(id)
+        .map(s -> s.state().phase())
+        .filter(p -> p == RolloutPhase.HALTED || p == RolloutPhase.ABORTED)
+        .isEmpty();
+  }
+
+  private void run(
+      ExecutorService pool, long id, String host, Supplier<Observation> step, Runnable after) {
+    if (host != null) {
+      runs.started(id, host);
+    }
+    pool.submit(
+        () -> {
+          try {
+            Observation o = step.get();
+            tell.accept(l -> l.observed(id, o));
+            runs.enqueue(id, o);
+          } catch (HostSteps.Abandoned e) {
+            LOG.infof("rollout %d: %s", id, e.getMessage());
+          } catch (RuntimeException e) {
+            LOG.errorf(e, "rollout %d: step on %s failed unexpectedly", id, host);
+            runs.enqueue(
+                id,
+                host != null
+                    ? new Observation.HostStepFailed(
+                        host, Reason.INSTALL_FAILED, "internal error: " + e.getMessage(), false)
+                    // the freeze: pause with the reason instead of issuing it again and again
+                    : new Observation.FreezeFailed("internal error: " + e));
+          } finally {
+            if (host != null) {
+              runs.finished(id, host);
+            }
+            if (after != null) {
+              after.run();
+            }
+            runs.later(id);
+          }
+        });
+  }
+
+  private void quarantine(long id, Action.Quarantine q) {
+    for (PackageVersion v : q.versions()) {
+      quarantine.add(v, id, q.host(), q.detail(), "controller");
+    }
+    List<PackageVersion> active = quarantine.active();
+    List<String> missed =
+        steps.writePins(active, "patchwave quarantine: rollout " + id + ", failed on " + q.host());
+    LOG.infof(
+        "rollout %d: quarantined %s; pins written, %d hosts missed%s",
+        id, q.versions(), missed.size(), missed.isEmpty() ? "" : " " + missed);
+  }
+
+  void stop() {
+    workers.shutdownNow();
+    checks.shutdownNow();
+    surveys.shutdownNow();
+  }
+}
