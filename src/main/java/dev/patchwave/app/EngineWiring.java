@@ -85,26 +85,23 @@ public class EngineWiring {
       @ConfigProperty(name = "patchwave.namespace") Optional<String> namespace,
       Optional<NodeInventory> cluster,
       Instance<KubernetesClient> kubernetes,
-      NodeCordonStore cordons,
-      PatchwaveMetrics metrics) {
+      NodeCordonStore cordons) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     Optional<NodeOperations> nodes =
         cluster.map(
             c ->
-                metered(
-                    nodeOperations(
-                        new NodeDrainer(
-                            kubernetes.get(),
-                            clock,
-                            drainPoll,
-                            cordonLog(cordons),
-                            fieldSelectors,
-                            Optional.of(
-                                namespace.orElseGet(
-                                    () ->
-                                        Optional.ofNullable(kubernetes.get().getNamespace())
-                                            .orElse("default"))))),
-                    metrics));
+                nodeOperations(
+                    new NodeDrainer(
+                        kubernetes.get(),
+                        clock,
+                        drainPoll,
+                        cordonLog(cordons),
+                        fieldSelectors,
+                        Optional.of(
+                            namespace.orElseGet(
+                                () ->
+                                    Optional.ofNullable(kubernetes.get().getNamespace())
+                                        .orElse("default"))))));
     return new HostSteps(
         hosts,
         new HealthChecker(
@@ -141,16 +138,19 @@ public class EngineWiring {
   static NodeOperations nodeOperations(NodeDrainer drainer) {
     return new NodeOperations() {
       @Override
-      public DrainResult drain(
+      public DrainResult drainOnce(
           String node,
           long rolloutId,
-          Duration timeout,
+          java.time.Instant deadline,
           boolean deleteEmptyDirData,
           java.util.function.BooleanSupplier mayAct) {
         NodeDrainer.DrainResult r =
-            drainer.drain(node, rolloutId, timeout, deleteEmptyDirData, mayAct);
+            drainer.drainOnce(node, rolloutId, deadline, deleteEmptyDirData, mayAct);
         if (r instanceof NodeDrainer.Drained d) {
           return new Drained(d.cordonedByUs(), d.evicted());
+        }
+        if (r instanceof NodeDrainer.Draining d) {
+          return new Draining(d.evicted(), d.waitingFor(), d.lookAgainIn());
         }
         if (r instanceof NodeDrainer.NodeGone g) {
           return new NodeGone(g.node());
@@ -161,31 +161,6 @@ public class EngineWiring {
       @Override
       public boolean uncordonIfOurs(String node, long rolloutId) {
         return drainer.uncordonIfOurs(node, rolloutId);
-      }
-    };
-  }
-
-  /** Counts drains in progress for the metrics. */
-  static NodeOperations metered(NodeOperations nodes, PatchwaveMetrics metrics) {
-    return new NodeOperations() {
-      @Override
-      public DrainResult drain(
-          String node,
-          long rolloutId,
-          Duration timeout,
-          boolean deleteEmptyDirData,
-          java.util.function.BooleanSupplier mayAct) {
-        metrics.drainStarted();
-        try {
-          return nodes.drain(node, rolloutId, timeout, deleteEmptyDirData, mayAct);
-        } finally {
-          metrics.drainEnded();
-        }
-      }
-
-      @Override
-      public boolean uncordonIfOurs(String node, long rolloutId) {
-        return nodes.uncordonIfOurs(node, rolloutId);
       }
     };
   }

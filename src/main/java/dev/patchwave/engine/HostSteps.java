@@ -19,6 +19,7 @@ import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.Reason;
 import dev.patchwave.rollout.RolloutState;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -169,8 +170,7 @@ public final class HostSteps {
       return new Observation.HostStepFailed(name, Reason.HOST_UNREACHABLE, e.getMessage(), true);
     }
     RolloutPolicy.Kubernetes k = rollout.policy().spec().kubernetes();
-    Optional<String> node = host.get().kubernetesNode();
-    if (k.drain() && node.isPresent()) {
+    if (k.drain() && host.get().kubernetesNode().isPresent()) {
       if (nodes.isEmpty()) {
         return failed(
             name,
@@ -178,32 +178,50 @@ public final class HostSteps {
             "the policy drains nodes, but Kubernetes is off (patchwave.kubernetes.enabled)",
             false);
       }
-      NodeOperations.DrainResult r =
-          nodes
-              .get()
-              .drain(node.get(), rollout.id(), k.drainTimeout(), k.deleteEmptyDirData(), mayAct);
-      if (r instanceof NodeOperations.NodeGone) {
-        return new Observation.HostGone(name);
-      }
-      if (r instanceof NodeOperations.DrainFailed f) {
-        actions.record("host.drain", name, false, "rollout " + rollout.id() + ": " + f.why());
-        return failed(name, Reason.DRAIN_FAILED, f.why(), false);
-      }
-      NodeOperations.Drained d = (NodeOperations.Drained) r;
-      actions.record(
-          "host.drain",
-          name,
-          true,
-          "rollout "
-              + rollout.id()
-              + ": node "
-              + node.get()
-              + (d.cordonedByUs() ? " cordoned" : " was already cordoned")
-              + ", "
-              + d.evicted()
-              + " pods evicted");
+      return new Observation.DrainNeeded(name, bootId);
     }
     return new Observation.HostPrepared(name, bootId);
+  }
+
+  /**
+   * One pass of draining the host's node (cordon, evictions); returns at once with where the drain
+   * stands: {@code NodeDrained}, {@code DrainPending} (look again later), a failure once {@code
+   * deadline} has passed with pods left, or {@code HostGone} if the node left the cluster.
+   */
+  public Observation drain(
+      RolloutState rollout, String name, Instant deadline, BooleanSupplier mayAct) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty() || host.get().kubernetesNode().isEmpty()) {
+      return new Observation.HostGone(name);
+    }
+    if (nodes.isEmpty()) {
+      return failed(
+          name,
+          Reason.DRAIN_FAILED,
+          "the policy drains nodes, but Kubernetes is off (patchwave.kubernetes.enabled)",
+          false);
+    }
+    String node = host.get().kubernetesNode().get();
+    RolloutPolicy.Kubernetes k = rollout.policy().spec().kubernetes();
+    NodeOperations.DrainResult r =
+        nodes.get().drainOnce(node, rollout.id(), deadline, k.deleteEmptyDirData(), mayAct);
+    if (r instanceof NodeOperations.NodeGone) {
+      return new Observation.HostGone(name);
+    }
+    if (r instanceof NodeOperations.DrainFailed f) {
+      actions.record("host.drain", name, false, "rollout " + rollout.id() + ": " + f.why());
+      return failed(name, Reason.DRAIN_FAILED, f.why(), false);
+    }
+    if (r instanceof NodeOperations.Draining d) {
+      return new Observation.DrainPending(name, d.waitingFor(), d.lookAgainIn());
+    }
+    NodeOperations.Drained d = (NodeOperations.Drained) r;
+    String detail =
+        "node "
+            + node
+            + (d.cordonedByUs() ? " cordoned and drained" : " (already cordoned) drained");
+    actions.record("host.drain", name, true, "rollout " + rollout.id() + ": " + detail);
+    return new Observation.NodeDrained(name, detail);
   }
 
   /** Uncordons the host's node if Patchwave cordoned it; nothing for other hosts. */

@@ -1,6 +1,7 @@
 package dev.patchwave.engine;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -10,28 +11,33 @@ import java.util.function.BooleanSupplier;
  */
 public interface NodeOperations {
 
-  /** How a drain ended. */
+  /** Where a drain stands after one pass. */
   sealed interface DrainResult {}
 
   /** Cordoned (by us, or already by someone else) and every evictable pod is gone. */
   record Drained(boolean cordonedByUs, int evicted) implements DrainResult {}
 
+  /** Evictions given, pods left (terminating, or refused by a PodDisruptionBudget). */
+  record Draining(int evicted, String waitingFor, Duration lookAgainIn) implements DrainResult {}
+
   /** The node left the cluster while it was drained. */
   record NodeGone(String node) implements DrainResult {}
 
-  /** Not drained within the timeout, or refused outright; {@code why} names the pod and PDB. */
+  /** Not drained by the deadline, or refused outright; {@code why} names the pod and PDB. */
   record DrainFailed(String why) implements DrainResult {}
 
   /**
-   * Cordons {@code node} (marking it as cordoned by rollout {@code rolloutId}, unless it already
-   * was unschedulable) and evicts its pods through the Eviction API until none is left or {@code
-   * timeout} passes. Never deletes a pod; leaves DaemonSet and mirror pods; refuses pods with
-   * emptyDir volumes unless {@code deleteEmptyDirData}. {@code mayAct} is asked before each change.
+   * One pass of a drain: cordons {@code node} if it is not yet (marking it as cordoned by rollout
+   * {@code rolloutId}, unless it already was unschedulable), evicts its pods through the Eviction
+   * API, and says where the drain stands. Never deletes a pod; leaves DaemonSet and mirror pods;
+   * refuses pods with emptyDir volumes unless {@code deleteEmptyDirData}; fails once {@code
+   * deadline} has passed with pods left. {@code mayAct} is asked before each change. Returns
+   * quickly: the caller looks again after {@link Draining#lookAgainIn}, holding no thread.
    */
-  DrainResult drain(
+  DrainResult drainOnce(
       String node,
       long rolloutId,
-      Duration timeout,
+      Instant deadline,
       boolean deleteEmptyDirData,
       BooleanSupplier mayAct);
 

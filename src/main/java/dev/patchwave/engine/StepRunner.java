@@ -22,7 +22,8 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Carries out a decision's actions once it is saved: host steps on the worker pool, health checks
+ * Carries out a decision's actions once it is saved: host steps (each a short, bounded piece of
+ * work: waits for reboots and drains are wake-ups, not threads) on the worker pool, health checks
  * on their own pool (so no number of host steps delays a soak's re-check), a freeze's survey on a
  * third; each outcome goes to the rollout's {@link RunQueue} and asks for the next decision. A step
  * checks before each change to a host that the fence still holds and the rollout still wants it.
@@ -89,6 +90,8 @@ final class StepRunner {
           () -> runs.freezing(id, false));
     } else if (action instanceof Action.PrepareHost p) {
       run(workers, id, p.host(), () -> steps.prepare(state, p.host(), mayAct), null);
+    } else if (action instanceof Action.DrainNode n) {
+      run(workers, id, n.host(), () -> steps.drain(state, n.host(), n.deadline(), mayAct), null);
     } else if (action instanceof Action.PatchHost p) {
       run(workers, id, p.host(), () -> steps.patch(state, p.host(), p.patchSet(), mayAct), null);
     } else if (action instanceof Action.RebootHost r) {

@@ -116,9 +116,10 @@ public class NodeDrainer implements AutoCloseable {
   /**
    * Cordons {@code node} (marking it as cordoned by rollout {@code rolloutId}, unless it already
    * was unschedulable) and evicts its pods through the Eviction API until none is left or {@code
-   * timeout} passes. Never deletes a pod; leaves DaemonSet and mirror pods; refuses pods with
-   * emptyDir volumes unless {@code deleteEmptyDirData}. {@code mayAct} is asked before each change.
-   * Blocking.
+   * timeout} passes, looking again with backoff while a PodDisruptionBudget refuses. Never deletes
+   * a pod; leaves DaemonSet and mirror pods; refuses pods with emptyDir volumes unless {@code
+   * deleteEmptyDirData}. {@code mayAct} is asked before each change. Blocking: the controller uses
+   * {@link #drainOnce} instead, one pass per wake-up.
    */
   public DrainResult drain(
       String name,
@@ -127,11 +128,56 @@ public class NodeDrainer implements AutoCloseable {
       boolean deleteEmptyDirData,
       BooleanSupplier mayAct) {
     Instant deadline = clock.instant().plus(timeout);
+    java.util.Set<String> accepted = new java.util.HashSet<>();
+    Duration backoff = poll;
+    int evicted = 0;
+    while (true) {
+      DrainResult r = pass(name, rolloutId, deadline, deleteEmptyDirData, mayAct, accepted);
+      if (r instanceof Drained d) {
+        return new Drained(d.cordonedByUs(), evicted + d.evicted());
+      }
+      if (!(r instanceof Draining d)) {
+        return r;
+      }
+      evicted += d.evicted();
+      sleep(backoff);
+      backoff = d.refused() ? min(backoff.multipliedBy(2), Duration.ofSeconds(30)) : poll;
+    }
+  }
+
+  /**
+   * One pass of a drain: cordons the node if it is not yet (marking it as cordoned by rollout
+   * {@code rolloutId}), evicts the pods still on it that are not already terminating, and says
+   * where the drain stands: {@link Drained} once no evictable pod is left, {@link Draining} while
+   * pods terminate or a PodDisruptionBudget refuses, {@link DrainFailed} once {@code deadline} has
+   * passed with pods left or a pod holds emptyDir data the policy does not allow to delete. Holds
+   * no thread between passes: call again after {@link Draining#lookAgainIn}.
+   */
+  public DrainResult drainOnce(
+      String name,
+      long rolloutId,
+      Instant deadline,
+      boolean deleteEmptyDirData,
+      BooleanSupplier mayAct) {
+    return pass(name, rolloutId, deadline, deleteEmptyDirData, mayAct, new java.util.HashSet<>());
+  }
+
+  /** Evictions given, pods left: look again after {@code lookAgainIn}. */
+  public record Draining(int evicted, boolean refused, String waitingFor, Duration lookAgainIn)
+      implements DrainResult {}
+
+  private DrainResult pass(
+      String name,
+      long rolloutId,
+      Instant deadline,
+      boolean deleteEmptyDirData,
+      BooleanSupplier mayAct,
+      java.util.Set<String> accepted) {
     Node node = client.nodes().withName(name).get();
     if (node == null) {
       return new NodeGone(name);
     }
-    boolean ours = false;
+    boolean ours;
     boolean unschedulable = Boolean.TRUE.equals(node.getSpec().getUnschedulable());
     String mark = Long.toString(rolloutId);
     if (!unschedulable) {
@@ -159,92 +205,71 @@ public class NodeDrainer implements AutoCloseable {
       LOG.infof("node %s: cordoned for rollout %d", name, rolloutId);
     } else {
       ours = mark.equals(annotation(node));
-      LOG.infof(
-          "node %s: already cordoned%s",
-          name, ours ? " by this rollout" : "; it stays cordoned after");
     }
-
-    Duration backoff = poll;
+    List<Pod> remaining = evictable(name);
+    List<String> refusedData = new ArrayList<>();
+    for (Pod p : remaining) {
+      if (!deleteEmptyDirData && usesEmptyDir(p)) {
+        refusedData.add(id(p));
+      }
+    }
+    if (!refusedData.isEmpty()) {
+      return failed(
+          name,
+          "pods with emptyDir data, which the policy does not allow to delete"
+              + " (kubernetes.deleteEmptyDirData): "
+              + String.join(", ", refusedData));
+    }
+    if (remaining.isEmpty()) {
+      LOG.infof("node %s: drained", name);
+      event(name, "Normal", "Drained", "drained by Patchwave for rollout " + rolloutId);
+      return new Drained(ours, 0);
+    }
     Map<String, String> refusals = new LinkedHashMap<>();
-    // pods whose eviction was accepted: not evicted (nor counted) again while they terminate
-    java.util.Set<String> accepted = new java.util.HashSet<>();
     int evicted = 0;
-    while (true) {
-      if (client.nodes().withName(name).get() == null) {
-        return new NodeGone(name);
+    for (Pod p : remaining) {
+      if (p.getMetadata().getDeletionTimestamp() != null || accepted.contains(uid(p))) {
+        continue; // evicted before, still terminating
       }
-      List<Pod> remaining = evictable(name);
-      List<String> refusedData = new ArrayList<>();
-      for (Pod p : remaining) {
-        if (!deleteEmptyDirData && usesEmptyDir(p)) {
-          refusedData.add(id(p));
+      if (!mayAct.getAsBoolean()) {
+        return new DrainFailed("the rollout may no longer act");
+      }
+      try {
+        boolean ok =
+            evictions
+                .pods()
+                .inNamespace(p.getMetadata().getNamespace())
+                .withName(p.getMetadata().getName())
+                .evict();
+        if (ok) {
+          accepted.add(uid(p));
+          evicted++;
+          LOG.debugf("node %s: evicted %s", name, id(p));
+        } else {
+          refusals.put(
+              id(p),
+              disruptionBudget(p)
+                  .map(b -> "PodDisruptionBudget " + b)
+                  .orElse("a PodDisruptionBudget"));
         }
-      }
-      if (!refusedData.isEmpty()) {
-        return failed(
-            name,
-            "pods with emptyDir data, which the policy does not allow to delete"
-                + " (kubernetes.deleteEmptyDirData): "
-                + String.join(", ", refusedData));
-      }
-      if (remaining.isEmpty()) {
-        LOG.infof("node %s: drained (%d pods evicted)", name, evicted);
-        event(
-            name,
-            "Normal",
-            "Drained",
-            "drained by Patchwave for rollout " + rolloutId + ": " + evicted + " pods evicted");
-        return new Drained(ours, evicted);
-      }
-      refusals.clear();
-      for (Pod p : remaining) {
-        if (p.getMetadata().getDeletionTimestamp() != null || accepted.contains(uid(p))) {
-          continue; // evicted before, still terminating
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          continue; // gone meanwhile
         }
-        if (!mayAct.getAsBoolean()) {
-          return new DrainFailed("the rollout may no longer act");
-        }
-        try {
-          boolean ok =
-              evictions
-                  .pods()
-                  .inNamespace(p.getMetadata().getNamespace())
-                  .withName(p.getMetadata().getName())
-                  .evict();
-          if (ok) {
-            accepted.add(uid(p));
-            evicted++;
-            LOG.debugf("node %s: evicted %s", name, id(p));
-          } else {
-            refusals.put(
-                id(p),
-                disruptionBudget(p)
-                    .map(b -> "PodDisruptionBudget " + b)
-                    .orElse("a PodDisruptionBudget"));
-          }
-        } catch (KubernetesClientException e) {
-          if (e.getCode() == 404) {
-            continue; // gone meanwhile
-          }
-          refusals.put(id(p), "HTTP " + e.getCode() + " " + e.getStatus().getMessage());
-        }
+        refusals.put(id(p), "HTTP " + e.getCode() + " " + e.getStatus().getMessage());
       }
-      if (clock.instant().isAfter(deadline)) {
-        List<String> why = new ArrayList<>();
-        refusals.forEach((pod, by) -> why.add(pod + " (refused by " + by + ")"));
-        List<String> left = evictable(name).stream().map(NodeDrainer::id).toList();
-        return failed(
-            name,
-            "not drained within "
-                + timeout
-                + "; "
-                + (why.isEmpty()
-                    ? "pods still terminating: " + String.join(", ", left)
-                    : "eviction " + String.join(", ", why)));
-      }
-      sleep(backoff);
-      backoff = refusals.isEmpty() ? poll : min(backoff.multipliedBy(2), Duration.ofSeconds(30));
     }
+    List<String> why = new ArrayList<>();
+    refusals.forEach((pod, by) -> why.add(pod + " (refused by " + by + ")"));
+    String waiting =
+        why.isEmpty()
+            ? "pods terminating: "
+                + String.join(", ", remaining.stream().map(NodeDrainer::id).toList())
+            : "eviction " + String.join(", ", why);
+    if (clock.instant().isAfter(deadline)) {
+      return failed(name, "not drained within the drain timeout (by " + deadline + "); " + waiting);
+    }
+    return new Draining(evicted, !refusals.isEmpty(), waiting, poll);
   }
 
   /** A pod's identity across its life: its uid, or namespace/name where it has none. */

@@ -57,7 +57,6 @@ public class PatchwaveMetrics implements RolloutListener {
 
   private final Map<RolloutPhase, AtomicInteger> byPhase = new EnumMap<>(RolloutPhase.class);
   private final AtomicInteger quarantined = new AtomicInteger();
-  private final AtomicInteger drains = new AtomicInteger();
   private final MultiGauge hosts;
   private final MultiGauge wave;
   private final MultiGauge waves;
@@ -102,8 +101,8 @@ public class PatchwaveMetrics implements RolloutListener {
     Gauge.builder("patchwave.quarantined.versions", quarantined, AtomicInteger::get)
         .description("Package versions in quarantine")
         .register(registry);
-    Gauge.builder("patchwave.drains.in.progress", drains, AtomicInteger::get)
-        .description("Kubernetes node drains in progress")
+    Gauge.builder("patchwave.drains.in.progress", this, PatchwaveMetrics::draining)
+        .description("Kubernetes node drains in progress (hosts DRAINING in unfinished rollouts)")
         .register(registry);
     hosts = multiGauge("patchwave.rollout.hosts", "Hosts of an unfinished rollout by phase");
     wave = multiGauge("patchwave.rollout.wave", "The wave an unfinished rollout is at (0-based)");
@@ -136,13 +135,12 @@ public class PatchwaveMetrics implements RolloutListener {
     refresher.shutdownNow();
   }
 
-  /** Called around a Kubernetes drain (issue 5 brings drains). */
-  public void drainStarted() {
-    drains.incrementAndGet();
-  }
-
-  public void drainEnded() {
-    drains.decrementAndGet();
+  /** Hosts draining in the unfinished rollouts this instance knows. */
+  private double draining() {
+    return live.values().stream()
+        .flatMap(s -> s.state().hosts().values().stream())
+        .filter(h -> h.phase() == dev.patchwave.rollout.HostPhase.DRAINING)
+        .count();
   }
 
   /** Times one host command. */

@@ -146,6 +146,24 @@ public record Guardrails(
                   + asked
                   + ")"));
     }
+    var maxUnavailable = policy.spec().disruption().maxUnavailable();
+    if (policy.spec().reboot() == RolloutPolicy.RebootMode.ALWAYS
+        && maxUnavailable.percent()
+        && maxUnavailable.ofTotalRoundedDownAtLeastOne(selected) > rebootAlwaysMaxUnavailable) {
+      out.add(
+          new Violation(
+              "spec.disruption.maxUnavailable",
+              "reboot-always.max-unavailable",
+              "with reboot: always at most "
+                  + rebootAlwaysMaxUnavailable
+                  + " hosts may be down at once, not "
+                  + maxUnavailable
+                  + " ("
+                  + maxUnavailable.ofTotalRoundedDownAtLeastOne(selected)
+                  + " of "
+                  + selected
+                  + " selected hosts)"));
+    }
     if (!selectAll
         && inventory > 1
         && selected == inventory

@@ -21,6 +21,12 @@ public sealed interface Action {
    */
   record PrepareHost(String host, List<String> groups) implements Action {}
 
+  /**
+   * One pass of draining the host's Kubernetes node: cordon it if not yet, evict its pods; fails
+   * once {@code deadline} has passed with pods left. Returns at once; the machine looks again.
+   */
+  record DrainNode(String host, java.time.Instant deadline) implements Action {}
+
   /** Install the patch set's versions the host has pending. Idempotent: checks first. */
   record PatchHost(String host, PatchSet patchSet) implements Action {}
 

@@ -3,7 +3,8 @@ package dev.patchwave.rollout;
 /** Where one host of a rollout is. */
 public enum HostPhase {
   PENDING("not started"),
-  PREPARING("checking its redundancy groups, recording its boot id, draining"),
+  PREPARING("checking its redundancy groups, recording its boot id"),
+  DRAINING("its Kubernetes node is cordoned; waiting for its pods to be evicted"),
   PATCHING("installing the patch set"),
   REBOOTING("to be rebooted"),
   BOOTING("reboot issued; waiting for the host to answer with a new boot id"),
@@ -22,6 +23,7 @@ public enum HostPhase {
   /** Counts against disruption limits: taken down, or failed and not recovered. */
   public boolean isInFlight() {
     return this == PREPARING
+        || this == DRAINING
         || this == PATCHING
         || this == REBOOTING
         || this == BOOTING
@@ -32,6 +34,7 @@ public enum HostPhase {
   /** Work on the host is under way (an action is, or should be, running for it). */
   public boolean isActive() {
     return this == PREPARING
+        || this == DRAINING
         || this == PATCHING
         || this == REBOOTING
         || this == BOOTING

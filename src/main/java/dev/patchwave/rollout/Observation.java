@@ -41,6 +41,16 @@ public sealed interface Observation {
   /** The host and its groups are healthy; its boot id is recorded; it is drained if needed. */
   record HostPrepared(String host, String bootId) implements Observation {}
 
+  /** Like {@link HostPrepared}, and the host is a Kubernetes node the policy drains first. */
+  record DrainNeeded(String host, String bootId) implements Observation {}
+
+  /** The node is cordoned and its evictable pods are gone. */
+  record NodeDrained(String host, String detail) implements Observation {}
+
+  /** Evictions given, pods left: look again after {@code lookAgainIn}. */
+  record DrainPending(String host, String detail, java.time.Duration lookAgainIn)
+      implements Observation {}
+
   /** A member of one of the host's groups is down: the host is not touched now. */
   record HostBlocked(String host, String detail) implements Observation {}
 

@@ -19,6 +19,8 @@ public enum Reason {
   BLOCKED_BY_FAILED_HOST(
       "hosts left in the wave share a redundancy group with a failed host; a person must look"),
   DRAIN_FAILED("the node could not be drained"),
+  DRAINING("evictions given; waiting for the node's pods to go"),
+  DRAINED("the node is cordoned and its pods are evicted"),
   INSTALLED("patch set installed"),
   NOTHING_FOR_HOST("nothing of the patch set is pending on this host"),
   DPKG_LOCKED("the package manager is locked by another process; retrying"),

@@ -32,9 +32,10 @@ import java.util.Optional;
  * <ol>
  *   <li>Apply the observations in order: people's commands (pause, resume, abort, approve), the
  *       frozen patch set, and each host step's outcome, moving hosts through PENDING, PREPARING,
- *       PATCHING, REBOOTING (the reboot is given), BOOTING (looked at every {@code bootPoll} until
- *       it answers with a new boot id or the health timeout passes), VERIFYING to HEALTHY, or to
- *       FAILED or SKIPPED.
+ *       DRAINING (a Kubernetes node: one eviction pass per look until its pods are gone or the
+ *       drain timeout passes), PATCHING, REBOOTING (the reboot is given), BOOTING (looked at every
+ *       {@code bootPoll} until it answers with a new boot id or the health timeout passes),
+ *       VERIFYING to HEALTHY, or to FAILED or SKIPPED.
  *   <li>If more hosts of the current wave failed than {@code failure.maxFailedHosts}, halt: no host
  *       is started or stepped any further; quarantine what the failed hosts installed.
  *   <li>Otherwise progress. PENDING: read what every selected host needs, plan the waves again from
@@ -191,6 +192,29 @@ public final class RolloutMachine {
                         h.prepared(p.bootId()).to(HostPhase.PATCHING, Reason.HOST_STARTED, "", now),
                         Reason.HOST_STARTED,
                         "boot id " + p.bootId()));
+      } else if (o instanceof Observation.DrainNeeded p) {
+        host(p.host(), HostPhase.PREPARING)
+            .ifPresent(
+                h ->
+                    put(
+                        h.prepared(p.bootId()).to(HostPhase.DRAINING, Reason.HOST_STARTED, "", now),
+                        Reason.HOST_STARTED,
+                        "boot id " + p.bootId() + "; draining its node"));
+      } else if (o instanceof Observation.NodeDrained p) {
+        host(p.host(), HostPhase.DRAINING)
+            .ifPresent(
+                h ->
+                    put(
+                        h.to(HostPhase.PATCHING, Reason.DRAINED, p.detail(), now),
+                        Reason.DRAINED,
+                        p.detail()));
+      } else if (o instanceof Observation.DrainPending p) {
+        host(p.host(), HostPhase.DRAINING)
+            .ifPresent(
+                h ->
+                    hosts.put(
+                        h.name(),
+                        h.retryAt(now.plus(p.lookAgainIn()), Reason.DRAINING, p.detail())));
       } else if (o instanceof HostBlocked b) {
         host(b.host(), HostPhase.PREPARING)
             .ifPresent(
@@ -617,6 +641,17 @@ public final class RolloutMachine {
         }
         switch (h.phase()) {
           case PREPARING -> issue(new Action.PrepareHost(h.name(), h.groups()), h.name());
+          case DRAINING -> {
+            // one pass per look: waiting for evictions holds no thread
+            if (h.retryAt().isPresent() && now.isBefore(h.retryAt().get())) {
+              wake(h.retryAt().get());
+            } else {
+              issue(
+                  new Action.DrainNode(
+                      h.name(), h.since().plus(policy.spec().kubernetes().drainTimeout())),
+                  h.name());
+            }
+          }
           case PATCHING -> {
             if (h.retryAt().isPresent() && now.isBefore(h.retryAt().get())) {
               wake(h.retryAt().get());

@@ -228,7 +228,10 @@ class NodeDrainerTest {
 
     assertThat(result).isInstanceOf(NodeDrainer.DrainFailed.class);
     assertThat(((NodeDrainer.DrainFailed) result).why())
-        .contains("kafka/broker-0", "PodDisruptionBudget kafka/brokers", "not drained within");
+        .contains(
+            "kafka/broker-0",
+            "PodDisruptionBudget kafka/brokers",
+            "not drained within the drain timeout");
     // waited out to the timeout, and not much longer: a 429 is not retried inside the client
     assertThat(Duration.ofNanos(System.nanoTime() - start))
         .isGreaterThanOrEqualTo(Duration.ofSeconds(1))
@@ -273,5 +276,31 @@ class NodeDrainerTest {
     assertThat(result).isInstanceOf(NodeDrainer.DrainFailed.class);
     assertThat(unschedulable("node-1")).isFalse();
     assertThat(podsOn("node-1")).containsExactly("web/web-1");
+  }
+
+  @Test
+  void onePassAtATimeCordonsEvictsAndSaysWhenToLookAgainThenDrainedThenPastTheDeadline() {
+    pod("web", "web-1", "node-1", "ReplicaSet", false, false);
+    pod("kube-system", "node-exporter-1", "node-1", "DaemonSet", false, false);
+    java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+
+    var first = drainer.drainOnce("node-1", 7, deadline, false, () -> true);
+
+    assertThat(first).isInstanceOf(NodeDrainer.Draining.class);
+    assertThat(((NodeDrainer.Draining) first).evicted()).isEqualTo(1);
+    assertThat(((NodeDrainer.Draining) first).lookAgainIn()).isPositive();
+    assertThat(unschedulable("node-1")).isTrue();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> podsOn("node-1").equals(List.of("kube-system/node-exporter-1")));
+    assertThat(drainer.drainOnce("node-1", 7, deadline, false, () -> true))
+        .isEqualTo(new NodeDrainer.Drained(true, 0));
+
+    // a pod that never goes, past the deadline: failed, naming it
+    pod("web", "web-2", "node-1", "ReplicaSet", false, false);
+    var late =
+        drainer.drainOnce("node-1", 7, java.time.Instant.now().minusSeconds(1), false, () -> true);
+    assertThat(late).isInstanceOf(NodeDrainer.DrainFailed.class);
+    assertThat(((NodeDrainer.DrainFailed) late).why()).contains("not drained within");
   }
 }

@@ -101,4 +101,18 @@ class GuardrailsTest {
         .extracting(Guardrails.Violation::guardrail)
         .containsExactlyElementsOf(refused ? List.of("select-all") : List.of());
   }
+
+  @ParameterizedTest
+  @CsvSource({"50, false", "60, true"})
+  void rebootAlwaysWithAPercentageIsCheckedOnTheHostsSelected(int selected, boolean refused)
+      throws Exception {
+    RolloutPolicy policy =
+        PolicyReader.read(
+            SAFE.replace("reboot: ifRequired", "reboot: always")
+                .replace("maxUnavailable: 2", "maxUnavailable: 10%"));
+    // 10% of 50 is 5, the guardrail's limit; 10% of 60 is 6
+    assertThat(Guardrails.DEFAULT.check(policy, selected, 1000))
+        .extracting(Guardrails.Violation::guardrail)
+        .containsExactlyElementsOf(refused ? List.of("reboot-always.max-unavailable") : List.of());
+  }
 }

@@ -223,4 +223,33 @@ class RolloutGatesTest {
     s.advance(java.time.Duration.ofSeconds(30)).decideWith(room);
     assertThat(s.prepared()).hasSize(1);
   }
+
+  @Test
+  void aNodeIsDrainedOnePassPerLookUntilItsPodsAreGoneThenPatched() {
+    Scenario s =
+        Scenario.given(
+            RolloutMachineTest.INCIDENT + "kubernetes: {drain: true, drainTimeout: 10m}\n",
+            fleet());
+    String canary = s.state.waves().get(0).hosts().get(0);
+    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
+    s.decide(new Observation.DrainNeeded(canary, "boot-1"));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.DRAINING);
+    assertThat(s.actions(Action.DrainNode.class))
+        .singleElement()
+        .satisfies(
+            d -> assertThat(d.deadline()).isEqualTo(s.now.plus(java.time.Duration.ofMinutes(10))));
+
+    s.decide(
+        new Observation.DrainPending(
+            canary, "pods terminating: web/web-1", java.time.Duration.ofSeconds(2)));
+    assertThat(s.actions(Action.DrainNode.class)).isEmpty();
+    assertThat(s.last.wakeUp()).contains(s.now.plusSeconds(2));
+    s.advance(java.time.Duration.ofSeconds(2)).decide();
+    assertThat(s.actions(Action.DrainNode.class)).hasSize(1);
+
+    s.decide(new Observation.NodeDrained(canary, "node cordoned and drained"));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.PATCHING);
+    assertThat(s.state.host(canary).bootIdBefore()).contains("boot-1");
+    assertThat(s.actions(Action.PatchHost.class)).hasSize(1);
+  }
 }
