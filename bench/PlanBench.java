@@ -20,27 +20,42 @@ import java.util.TreeMap;
  * (3), five waves. Warms up, then prints the median of the measured runs; the last line is
  * {@code plan_ms=<milliseconds> hosts=<n>}.
  *
- * <p>Run: bench/plan-bench.sh [hosts] [warmup] [runs]
+ * <p>With {@code needs} as fourth argument, every host also needs package versions a canary must
+ * prove (a kernel per OS release, one of three openssl builds, and for one host in a hundred one of
+ * twenty odd versions): the canary search then covers those too, and the output says how many
+ * canaries it took and what it left uncovered.
+ *
+ * <p>Run: bench/plan-bench.sh [hosts] [warmup] [runs] [needs]
  */
 public class PlanBench {
   public static void main(String[] args) {
     int hosts = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     int runs = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+    boolean withNeeds = args.length > 3 && args[3].equals("needs");
 
     List<Host> fleet = fleet(hosts, new Random(42));
     RolloutPolicy policy = policy();
     Instant now = Instant.parse("2026-11-30T10:00:00Z");
+    Map<String, List<String>> needs = withNeeds ? needs(fleet, new Random(7)) : Map.of();
 
     for (int i = 0; i < warmup; i++) {
-      WavePlanner.plan(policy, fleet, now);
+      WavePlanner.plan(policy, fleet, now, needs);
     }
     long[] ms = new long[runs];
     Plan plan = null;
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
-      plan = WavePlanner.plan(policy, fleet, now);
+      plan = WavePlanner.plan(policy, fleet, now, needs);
       ms[i] = (System.nanoTime() - t0) / 1_000_000;
+    }
+    if (withNeeds) {
+      long canaries =
+          plan.waves().get(0).batches().stream()
+              .flatMap(b -> b.hosts().stream())
+              .filter(p -> p.reason() == dev.patchwave.plan.Placement.Reason.CANARY_COVERAGE)
+              .count();
+      System.out.println("canaries=" + canaries + " notes=" + plan.notes());
     }
     Arrays.sort(ms);
     System.out.println("runs_ms=" + Arrays.toString(ms));
@@ -81,6 +96,21 @@ public class PlanBench {
               new TreeMap<>(labels),
               Optional.empty(),
               Optional.empty()));
+    }
+    return out;
+  }
+
+  /** What each host needs: its OS release's kernel, an openssl build, now and then an odd one. */
+  static Map<String, List<String>> needs(List<Host> fleet, Random r) {
+    Map<String, List<String>> out = new java.util.HashMap<>();
+    for (Host h : fleet) {
+      List<String> v = new ArrayList<>();
+      v.add("linux-image-generic=" + (h.labels().get("os-release").equals("22.04") ? "5.15.0.126" : "6.8.0-49.50"));
+      v.add("openssl=3.0." + r.nextInt(3));
+      if (r.nextInt(100) == 0) {
+        v.add("odd=" + r.nextInt(20));
+      }
+      out.put(h.name(), v);
     }
     return out;
   }
