@@ -148,13 +148,4 @@ public record RolloutState(
   public List<HostState> hostsOfWave(int index) {
     return waves.get(index).hosts().stream().map(hosts::get).toList();
   }
-
-  /** The canary hosts: those of the first wave that has any. */
-  public List<String> canaries() {
-    return waves.stream()
-        .map(WaveState::hosts)
-        .filter(h -> !h.isEmpty())
-        .findFirst()
-        .orElse(List.of());
-  }
 }
