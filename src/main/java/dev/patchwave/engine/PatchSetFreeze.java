@@ -91,6 +91,17 @@ final class PatchSetFreeze {
     if (needs.isEmpty()) {
       return new Observation.PatchSetFrozen(PatchSet.EMPTY, counts, Optional.empty(), skipped);
     }
+    for (String gone : List.copyOf(needs.keySet())) {
+      if (!inventory.containsKey(gone)) {
+        // left the inventory while the others were read (a node deleted)
+        needs.remove(gone);
+        mustProve.remove(gone);
+        skipped.put(gone, new Observation.Skip(Reason.HOST_GONE, ""));
+      }
+    }
+    if (needs.isEmpty()) {
+      return new Observation.PatchSetFrozen(PatchSet.EMPTY, counts, Optional.empty(), skipped);
+    }
     List<Host> needers = needs.keySet().stream().map(inventory::get).toList();
     Plan plan = WavePlanner.plan(rollout.policy(), needers, now, mustProve);
     List<String> canaries =

@@ -100,12 +100,33 @@ public class RolloutStore {
       r.flush();
       claim(r.id, draft.hosts().keySet());
     } catch (jakarta.persistence.PersistenceException e) {
+      if (!isConflict(e)) {
+        throw e;
+      }
       throw new Taken("policy or hosts taken by another rollout", e);
     }
     RolloutState saved = withId(draft, r.id);
     r.state = encode(saved);
     insertEvents(r.id, events);
     return saved;
+  }
+
+  /**
+   * A unique constraint said no (SQLState class 23), or a concurrent insert of the same key timed
+   * out or lost to another transaction (H2: HYT00 lock timeout, 90131 concurrent update;
+   * PostgreSQL: 40001, 40P01): another start won. Anything else is a fault.
+   */
+  private static boolean isConflict(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        return state.startsWith("23")
+            || state.equals("HYT00")
+            || state.equals("90131")
+            || state.startsWith("40");
+      }
+    }
+    return false;
   }
 
   private void claim(long rolloutId, java.util.Collection<String> hosts) {
