@@ -163,9 +163,11 @@ public class PolicyStore {
    * @throws RevisionRefused when it may not be approved
    * @throws DocumentException when it no longer keeps within the guardrails
    */
-  @Transactional
+  @Transactional(rollbackOn = DocumentException.class)
   public Put approve(String name, long id, String approver) throws DocumentException {
     PolicyRevision r = decidable(name, id, approver);
+    // checked before anything changes: guardrails tightened since the proposal refuse it here
+    validate(name, r.source, DocumentParser.Format.sniff(r.source));
     StoredPolicy row = StoredPolicy.findById(name);
     long current = row == null ? 0 : row.revision;
     if (current != r.baseRevision) {
