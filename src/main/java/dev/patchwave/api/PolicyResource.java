@@ -296,15 +296,8 @@ public class PolicyResource {
     // a policy stored before a guardrail was tightened is held to the guardrails in force now
     var broken = guardrails.check(entry.policy(), plan.selectedHosts(), inventory.size());
     if (!broken.isEmpty()) {
-      return ProblemDetail.response(
-          ProblemDetail.Type.GUARDRAIL,
-          "policy '" + name + "' breaks the controller's guardrails",
-          broken.stream()
-              .map(
-                  v ->
-                      new dev.patchwave.doc.Problem(
-                          v.path(), dev.patchwave.doc.Location.UNKNOWN, v.text()))
-              .toList());
+      return ProblemDetail.guardrails(
+          "policy '" + name + "' breaks the controller's guardrails", broken);
     }
     return Response.ok(PlanView.of(plan)).type(MediaType.APPLICATION_JSON).build();
   }

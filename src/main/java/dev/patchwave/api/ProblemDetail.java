@@ -26,6 +26,17 @@ public record ProblemDetail(
     return response(type, detail, List.of());
   }
 
+  /** A {@code guardrail} problem listing each guardrail the policy breaks, by field. */
+  public static Response guardrails(
+      String detail, List<dev.patchwave.policy.Guardrails.Violation> violations) {
+    return response(
+        Type.GUARDRAIL,
+        detail,
+        violations.stream()
+            .map(v -> new Problem(v.path(), dev.patchwave.doc.Location.UNKNOWN, v.text()))
+            .toList());
+  }
+
   public static Response response(Type type, String detail, List<Problem> problems) {
     ProblemDetail body =
         new ProblemDetail(

@@ -105,15 +105,7 @@ public class RolloutResource {
           .build();
     } catch (RolloutEngine.Refused e) {
       if (!e.violations.isEmpty()) {
-        return ProblemDetail.response(
-            Type.GUARDRAIL,
-            e.getMessage(),
-            e.violations.stream()
-                .map(
-                    v ->
-                        new dev.patchwave.doc.Problem(
-                            v.path(), dev.patchwave.doc.Location.UNKNOWN, v.text()))
-                .toList());
+        return ProblemDetail.guardrails(e.getMessage(), e.violations);
       }
       return ProblemDetail.response(e.conflict ? Type.CONFLICT : Type.NOT_FOUND, e.getMessage());
     }

@@ -119,9 +119,7 @@ public class PolicyStore {
     RolloutPolicy policy = validate(name, source, format);
     StoredPolicy row = StoredPolicy.findById(name);
     List<String> loosens =
-        row == null
-            ? PolicyChange.creation(policy)
-            : PolicyChange.loosening(entry(row).policy(), policy);
+        row == null ? PolicyChange.CREATION : PolicyChange.loosening(entry(row).policy(), policy);
     if (loosens.isEmpty()) {
       return new Change.Applied(save(name, source, StoredPolicy.Origin.API, null, null, updatedBy));
     }

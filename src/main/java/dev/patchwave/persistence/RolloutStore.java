@@ -171,18 +171,6 @@ public class RolloutStore {
     return out;
   }
 
-  /** Hosts rollout {@code id} still claims. */
-  @Transactional
-  public List<String> claimsOf(long id) {
-    @SuppressWarnings("unchecked")
-    List<String> hosts =
-        RolloutRecord.getEntityManager()
-            .createNativeQuery("SELECT host FROM host_claim WHERE rollout_id = :id ORDER BY host")
-            .setParameter("id", id)
-            .getResultList();
-    return hosts;
-  }
-
   /** The unfinished rollout of {@code policyName}, if any. */
   @Transactional
   public Optional<Long> runningRolloutOf(String policyName) {

@@ -110,10 +110,9 @@ public final class PolicyChange {
     return out;
   }
 
-  /** A new policy: everything about it loosens what was there before (nothing). */
-  public static List<String> creation(RolloutPolicy created) {
-    return List.of("a new policy: selects hosts that no policy of this name selected");
-  }
+  /** How a new policy loosens what was there before (nothing). */
+  public static final List<String> CREATION =
+      List.of("a new policy: selects hosts that no policy of this name selected");
 
   private static void waves(List<Wave> before, List<Wave> after, List<String> out) {
     if (after.size() < before.size()) {

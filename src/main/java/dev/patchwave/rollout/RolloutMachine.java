@@ -116,22 +116,26 @@ public final class RolloutMachine {
       if (!phase.isTerminal()) {
         progress();
       }
-      RolloutState next =
-          new RolloutState(
-              base.id(),
-              policy,
-              base.startedBy(),
-              base.startedAt(),
-              phase,
-              reason,
-              detail,
-              resumeTo,
-              patchSet,
-              wave,
-              waves,
-              hosts);
+      RolloutState next = snapshot();
       return new Decision(
           next, events, actions, phase.isTerminal() ? Optional.empty() : wakeUp, refused);
+    }
+
+    /** The state as this run has it now. */
+    private RolloutState snapshot() {
+      return new RolloutState(
+          base.id(),
+          policy,
+          base.startedBy(),
+          base.startedAt(),
+          phase,
+          reason,
+          detail,
+          resumeTo,
+          patchSet,
+          wave,
+          waves,
+          hosts);
     }
 
     // ---- 1. observations ----
@@ -290,21 +294,7 @@ public final class RolloutMachine {
       }
       patchSet = Optional.of(f.patchSet());
       if (f.replan().isPresent()) {
-        RolloutState again =
-            new RolloutState(
-                    base.id(),
-                    policy,
-                    base.startedBy(),
-                    base.startedAt(),
-                    phase,
-                    reason,
-                    detail,
-                    resumeTo,
-                    patchSet,
-                    wave,
-                    waves,
-                    hosts)
-                .replanned(f.replan().get(), now);
+        RolloutState again = snapshot().replanned(f.replan().get(), now);
         hosts.clear();
         hosts.putAll(again.hosts());
         waves.clear();

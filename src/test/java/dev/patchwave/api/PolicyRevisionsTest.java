@@ -89,7 +89,7 @@ class PolicyRevisionsTest {
   }
 
   @Test
-  void aTighteningAppliesAtOnceALooseningWaitsAndOneOfEightApprovalsAppliesIt() throws Exception {
+  void aTighteningAppliesAtOnceALooseningWaitsAndOneOfThirtyApprovalsAppliesIt() throws Exception {
     bootstrap("tight", "30m");
 
     put("tight", POLICY.formatted("tight", "2h"), TestTokens.OPERATOR).then().statusCode(200);
@@ -111,13 +111,13 @@ class PolicyRevisionsTest {
 
     List<Response> answers =
         concurrently(
-            8,
+            30,
             i ->
                 () ->
                     approve(
                         "tight", rev, i % 2 == 0 ? TestTokens.APPROVER : TestTokens.APPROVER_2));
     assertThat(answers).filteredOn(r -> r.statusCode() == 200).hasSize(1);
-    assertThat(answers).filteredOn(r -> r.statusCode() == 409).hasSize(7);
+    assertThat(answers).filteredOn(r -> r.statusCode() == 409).hasSize(29);
     assertThat(source("tight")).contains("\"5m\"");
     assertThat(
             given()
@@ -131,7 +131,7 @@ class PolicyRevisionsTest {
                 .getList("outcome", String.class))
         .containsOnlyOnce("success")
         .filteredOn("refused"::equals)
-        .hasSize(7);
+        .hasSize(29);
   }
 
   @Test
