@@ -17,6 +17,7 @@ import dev.patchwave.metrics.PatchwaveMetrics;
 import dev.patchwave.persistence.AuditLog;
 import dev.patchwave.persistence.NodeCordonStore;
 import dev.patchwave.persistence.QuarantineStore;
+import dev.patchwave.persistence.ScanStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -85,7 +86,8 @@ public class EngineWiring {
       @ConfigProperty(name = "patchwave.namespace") Optional<String> namespace,
       Optional<NodeInventory> cluster,
       Instance<KubernetesClient> kubernetes,
-      NodeCordonStore cordons) {
+      NodeCordonStore cordons,
+      ScanStore scans) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     Optional<NodeOperations> nodes =
         cluster.map(
@@ -116,7 +118,32 @@ public class EngineWiring {
                 ok ? AuditLog.Outcome.SUCCESS : AuditLog.Outcome.FAILED,
                 null,
                 detail),
-        nodes);
+        nodes,
+        packageAges(scans),
+        clock);
+  }
+
+  /** The scans' first-seen times, as the engine's host steps read and add to them. */
+  static HostSteps.PackageAges packageAges(ScanStore scans) {
+    return new HostSteps.PackageAges() {
+      @Override
+      public java.util.Map<dev.patchwave.patch.PackageVersion, java.time.Instant> firstSeen(
+          java.util.Collection<dev.patchwave.patch.PackageVersion> versions) {
+        return versions.isEmpty() ? java.util.Map.of() : scans.firstSeen(versions);
+      }
+
+      @Override
+      public void seen(
+          String host,
+          java.util.List<dev.patchwave.patch.PendingUpdate> pending,
+          java.time.Instant at) {
+        try {
+          scans.seen(host, pending, at);
+        } catch (RuntimeException e) {
+          // a concurrent survey or scan noted the same new version first: its time stands
+        }
+      }
+    };
   }
 
   /** The database's record of cordons, as the drainer writes it. */

@@ -1,5 +1,6 @@
 package dev.patchwave.app;
 
+import dev.patchwave.engine.HostFacts;
 import dev.patchwave.inventory.Host;
 import dev.patchwave.inventory.HostSource;
 import dev.patchwave.inventory.file.ConfiguredHostSource;
@@ -61,7 +62,14 @@ public class InventoryWiring {
 
   @Produces
   @Singleton
-  HostSource inventory(ConfiguredHostSource configured, Optional<NodeInventory> nodes) {
+  HostSource inventory(
+      ConfiguredHostSource configured, Optional<NodeInventory> nodes, HostFacts facts) {
+    HostSource base = hosts(configured, nodes);
+    return () -> facts.join(base.hosts());
+  }
+
+  /** The hosts without the facts scans learned. */
+  private static HostSource hosts(ConfiguredHostSource configured, Optional<NodeInventory> nodes) {
     if (nodes.isEmpty()) {
       return configured;
     }

@@ -17,6 +17,7 @@ import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.rollout.HostState;
 import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.Reason;
+import dev.patchwave.rollout.RolloutScope;
 import dev.patchwave.rollout.RolloutState;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,6 +67,8 @@ public final class HostSteps {
   private final PackageManager apt = new AptPackageManager();
   private final ActionLog actions;
   private final Optional<NodeOperations> nodes;
+  private final PackageAges ages;
+  private final java.time.Clock clock;
 
   /** Where host steps put on record what they did to a host (the audit log). */
   @FunctionalInterface
@@ -79,7 +82,11 @@ public final class HostSteps {
       Supplier<List<Host>> inventory,
       Supplier<List<PackageVersion>> quarantined,
       ActionLog actions,
-      Optional<NodeOperations> nodes) {
+      Optional<NodeOperations> nodes,
+      PackageAges ages,
+      java.time.Clock clock) {
+    this.ages = ages;
+    this.clock = clock;
     this.actions = actions;
     this.nodes = nodes;
     this.hosts = hosts;
@@ -88,10 +95,40 @@ public final class HostSteps {
     this.quarantined = quarantined;
   }
 
+  /**
+   * When versions were first seen pending (the minimum package age is measured from there), as the
+   * scans keep it; a survey notes what it sees too.
+   */
+  public interface PackageAges {
+    Map<PackageVersion, Instant> firstSeen(Collection<PackageVersion> versions);
+
+    void seen(String host, List<PendingUpdate> pending, Instant at);
+
+    /** No ages known, nothing noted: every version is of unknown age. */
+    PackageAges NONE =
+        new PackageAges() {
+          @Override
+          public Map<PackageVersion, Instant> firstSeen(Collection<PackageVersion> versions) {
+            return Map.of();
+          }
+
+          @Override
+          public void seen(String host, List<PendingUpdate> pending, Instant at) {}
+        };
+  }
+
   /** What one host needs, as read by {@link #needs}: the versions, or why they are unknown. */
   public sealed interface Needs {
-    /** The in-scope versions the host would install, dependencies included. */
-    record Versions(List<PackageVersion> versions) implements Needs {}
+    /**
+     * The in-scope versions the host would install, dependencies included; {@code heldBack}: in
+     * the policy's packages, pending, but not taken by this rollout (too young, not scheduled).
+     */
+    record Versions(List<PackageVersion> versions, List<PackageVersion> heldBack)
+        implements Needs {
+      public Versions(List<PackageVersion> versions) {
+        this(versions, List.of());
+      }
+    }
 
     /** The host could not be read. */
     record Unknown(Reason reason, String detail) implements Needs {}
@@ -121,26 +158,56 @@ public final class HostSteps {
         return new Needs.Unknown(
             Reason.SURVEY_FAILED, "listing updates failed: " + listed.summary());
       }
-      List<PackageVersion> wanted =
-          pm.parseUpdates(listed.stdout()).stream()
+      List<PendingUpdate> pending = pm.parseUpdates(listed.stdout());
+      ages.seen(name, pending, clock.instant());
+      RolloutScope scope = rollout.scope();
+      List<PackageVersion> inPolicy =
+          pending.stream()
               .filter(u -> packages.origin() == RolloutPolicy.PackageOrigin.ALL || u.security())
-              .filter(u -> packages.selects(u.name()))
+              .filter(u -> packages.selects(u.name()) && scope.wants(u.name()))
               .map(PendingUpdate::candidateVersion)
               .filter(v -> !blocked.contains(v))
               .toList();
+      Map<PackageVersion, Instant> seen = ages.firstSeen(inPolicy);
+      List<PackageVersion> wanted = new ArrayList<>();
+      List<PackageVersion> heldBack = new ArrayList<>();
+      for (PackageVersion v : inPolicy) {
+        boolean admitted =
+            scope.admits(v, Optional.ofNullable(seen.get(v)), rollout.startedAt());
+        (admitted ? wanted : heldBack).add(v);
+      }
       if (wanted.isEmpty()) {
-        return new Needs.Versions(List.of());
+        return new Needs.Versions(List.of(), heldBack);
       }
       CommandResult simulated = s.run(pm.simulateInstall(wanted));
       if (!simulated.succeeded()) {
         return new Needs.Unknown(
             Reason.SURVEY_FAILED, "simulating the install failed: " + simulated.summary());
       }
-      return new Needs.Versions(
+      List<PackageVersion> brought =
           pm.parseSimulation(simulated.stdout()).stream()
               .filter(v -> !blocked.contains(v))
               .sorted()
-              .toList());
+              .toList();
+      Map<PackageVersion, Instant> broughtSeen = ages.firstSeen(brought);
+      List<PackageVersion> outside =
+          brought.stream()
+              .filter(
+                  v ->
+                      !wanted.contains(v)
+                          && !scope.admits(
+                              v, Optional.ofNullable(broughtSeen.get(v)), rollout.startedAt()))
+              .toList();
+      if (!outside.isEmpty()) {
+        return new Needs.Unknown(
+            Reason.OUT_OF_SCOPE,
+            "installing "
+                + join(wanted)
+                + " would bring "
+                + join(outside)
+                + (scope.describe().isEmpty() ? "" : " (" + scope.describe() + ")"));
+      }
+      return new Needs.Versions(brought, heldBack);
     } catch (HostException.HostKeyRejected e) {
       return new Needs.Unknown(Reason.HOST_KEY_REJECTED, e.getMessage());
     } catch (HostException e) {

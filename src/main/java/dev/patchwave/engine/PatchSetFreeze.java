@@ -67,7 +67,18 @@ final class PatchSetFreeze {
         unreadable++;
         skipped.put(e.getKey(), new Observation.Skip(u.reason(), u.detail()));
       } else if (((Needs.Versions) n).versions().isEmpty()) {
-        skipped.put(e.getKey(), new Observation.Skip(Reason.NOTHING_FOR_HOST, ""));
+        List<PackageVersion> held = ((Needs.Versions) n).heldBack();
+        skipped.put(
+            e.getKey(),
+            new Observation.Skip(
+                Reason.NOTHING_FOR_HOST,
+                held.isEmpty()
+                    ? ""
+                    : "held back: "
+                        + held.stream().map(PackageVersion::pinned).collect(Collectors.joining(" "))
+                        + " ("
+                        + rollout.scope().describe()
+                        + ")"));
       } else {
         List<PackageVersion> versions = ((Needs.Versions) n).versions();
         needs.put(e.getKey(), versions);

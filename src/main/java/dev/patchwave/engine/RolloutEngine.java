@@ -236,7 +236,24 @@ public class RolloutEngine implements WakeUps.Sleeper {
    *     an unfinished rollout, or (with {@link OnConflict#FAIL}) selects hosts another rollout owns
    */
   public RolloutState start(String policyName, String actor, OnConflict onConflict) {
-    RolloutState created = starts.create(policyName, actor, onConflict);
+    return start(policyName, actor, onConflict, Narrowing.NONE);
+  }
+
+  /**
+   * What a start may narrow: only these packages (an urgent fix alone), only these versions (what
+   * a schedule chose), and, for the named packages only, no minimum package age.
+   */
+  public record Narrowing(
+      Optional<Set<String>> packages,
+      Optional<Set<dev.patchwave.patch.PackageVersion>> versions,
+      boolean ignoreMinAge) {
+    public static final Narrowing NONE = new Narrowing(Optional.empty(), Optional.empty(), false);
+  }
+
+  /** {@link #start(String, String, OnConflict)}, taking only what {@code narrowing} allows. */
+  public RolloutState start(
+      String policyName, String actor, OnConflict onConflict, Narrowing narrowing) {
+    RolloutState created = starts.create(policyName, actor, onConflict, narrowing);
     tell(l -> l.created(created));
     if (active) {
       reconcile(created.id());

@@ -14,6 +14,7 @@ import dev.patchwave.policy.PolicyReader;
 import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.rollout.Event;
 import dev.patchwave.rollout.Reason;
+import dev.patchwave.rollout.RolloutScope;
 import dev.patchwave.rollout.RolloutState;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -54,7 +55,8 @@ final class RolloutStarts {
   }
 
   /** The created rollout, PENDING, its hosts claimed. */
-  RolloutState create(String policyName, String actor, OnConflict onConflict) {
+  RolloutState create(
+      String policyName, String actor, OnConflict onConflict, RolloutEngine.Narrowing narrowing) {
     PolicyStore.Entry entry =
         policies
             .get(policyName)
@@ -107,7 +109,13 @@ final class RolloutStarts {
                 plan.waves(),
                 notes);
       }
-      RolloutState draft = RolloutState.start(0, policy, plan, actor, clock.instant());
+      RolloutScope scope =
+          new RolloutScope(
+              narrowing.packages(),
+              narrowing.versions(),
+              policy.spec().minPackageAge(),
+              narrowing.ignoreMinAge());
+      RolloutState draft = RolloutState.start(0, policy, plan, actor, clock.instant(), scope);
       String text =
           "policy "
               + policyName
@@ -118,7 +126,8 @@ final class RolloutStarts {
               + " hosts in "
               + plan.waves().size()
               + " waves"
-              + (leftOut.isEmpty() ? "" : "; " + leftOut);
+              + (leftOut.isEmpty() ? "" : "; " + leftOut)
+              + (scope.describe().isEmpty() ? "" : "; " + scope.describe());
       Event started =
           new Event(
               clock.instant(), Reason.STARTED, Optional.empty(), Optional.empty(), actor, text);

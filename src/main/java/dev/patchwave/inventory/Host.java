@@ -51,13 +51,26 @@ public record Host(
    * versions, and what given versions do to it.
    */
   public record Simulation(
-      Map<String, String> installed, Map<String, String> available, List<Fault> faults) {
+      Map<String, String> installed,
+      Map<String, String> available,
+      List<Fault> faults,
+      Optional<Hardware> hardware,
+      boolean unattendedUpgrades) {
     public Simulation {
       installed = new TreeMap<>(installed);
       available = new TreeMap<>(available);
       faults = List.copyOf(faults);
     }
+
+    /** A simulated VM without automatic updates. */
+    public Simulation(
+        Map<String, String> installed, Map<String, String> available, List<Fault> faults) {
+      this(installed, available, faults, Optional.empty(), false);
+    }
   }
+
+  /** What the simulated host's DMI says: {@code sys_vendor} and {@code product_name}. */
+  public record Hardware(String vendor, String product) {}
 
   /** What installing {@code version} of {@code packageName} does to the simulated host. */
   public record Fault(String packageName, String version, FaultEffect effect) {}

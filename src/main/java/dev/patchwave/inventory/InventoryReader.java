@@ -13,6 +13,8 @@ import dev.patchwave.inventory.Host.FaultEffect;
 import dev.patchwave.inventory.Host.PackageFamily;
 import dev.patchwave.inventory.Host.Simulation;
 import dev.patchwave.inventory.Host.Transport;
+import dev.patchwave.inventory.Host.Hardware;
+import dev.patchwave.patch.HostScan;
 import dev.patchwave.patch.PackageGrammar;
 import dev.patchwave.policy.Names;
 import java.util.ArrayList;
@@ -48,7 +50,9 @@ public final class InventoryReader {
                   "labels",
                   "kubernetesNode",
                   "simulation"),
-          "hosts[].simulation", Set.of("installed", "available", "faults"),
+          "hosts[].simulation",
+              Set.of("installed", "available", "faults", "hardware", "unattendedUpgrades"),
+          "hosts[].simulation.hardware", Set.of("vendor", "product"),
           "hosts[].simulation.faults[]", Set.of("package", "version", "effect"));
 
   /** An IPv4/IPv6 literal or a DNS name; nothing a command line could misread. */
@@ -152,6 +156,18 @@ public final class InventoryReader {
                       Names.LABEL_KEY_WHAT,
                       Names.LABEL_VALUE,
                       Names.LABEL_VALUE_WHAT));
+      if (labels != null) {
+        for (String key : labels.keySet()) {
+          if (key.startsWith(HostScan.FACTS_PREFIX)) {
+            b.problem(
+                child(child(path, "labels"), key),
+                f.get("labels").location(),
+                "label keys under '"
+                    + HostScan.FACTS_PREFIX
+                    + "' are reserved for what scans learn about a host");
+          }
+        }
+      }
       Optional<String> node =
           Optional.ofNullable(
               f.read(
@@ -190,7 +206,23 @@ public final class InventoryReader {
       Map<String, String> installed = f.read("installed", Map.of(), this::packages);
       Map<String, String> available = f.read("available", Map.of(), this::packages);
       List<Fault> faults = f.read("faults", List.of(), this::faults);
-      return new Simulation(installed, available, faults);
+      Hardware hardware = f.read("hardware", null, this::hardware);
+      boolean unattended = f.read("unattendedUpgrades", false, b::bool);
+      return new Simulation(
+          installed, available, faults, Optional.ofNullable(hardware), unattended);
+    }
+
+    Hardware hardware(Node n, String path) {
+      Fields f = b.object(n, path, FIELDS.get("hosts[].simulation.hardware"));
+      if (f == null) {
+        return null;
+      }
+      String vendor =
+          f.readRequired("vendor", (v, p) -> b.matching(v, p, Names.ONE_LINE, Names.ONE_LINE_WHAT));
+      String product =
+          f.readRequired(
+              "product", (v, p) -> b.matching(v, p, Names.ONE_LINE, Names.ONE_LINE_WHAT));
+      return vendor == null || product == null ? null : new Hardware(vendor, product);
     }
 
     Map<String, String> packages(Node n, String path) {

@@ -30,6 +30,21 @@ public final class AptPackageManager implements PackageManager {
 
   public static final String QUARANTINE_FILE = "/etc/apt/preferences.d/patchwave-quarantine";
   public static final String REBOOT_REQUIRED_FILE = "/var/run/reboot-required";
+  public static final String REBOOT_REQUIRED_PKGS = "/var/run/reboot-required.pkgs";
+
+  /**
+   * The drop-in that turns unattended-upgrades' installs off; read after {@code 20auto-upgrades}
+   * and {@code 50unattended-upgrades}, so it wins. Downloads (Update-Package-Lists) stay as they are.
+   */
+  public static final String ADOPT_FILE = "/etc/apt/apt.conf.d/99patchwave-adopt";
+
+  static final String ADOPT_TEXT =
+      "// Written by Patchwave (policy adopt: true): updates are rolled out in waves by the\n"
+          + "// controller, not installed by unattended-upgrades. Removed by adopt: false.\n"
+          + "APT::Periodic::Unattended-Upgrade \"0\";\n";
+
+  private static final Pattern UNATTENDED =
+      Pattern.compile("^APT::Periodic::Unattended-Upgrade \"([^\"]*)\";$");
 
   static final Duration QUERY_TIMEOUT = Duration.ofMinutes(2);
   static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(30);
@@ -209,6 +224,107 @@ public final class AptPackageManager implements PackageManager {
         List.of("tee", QUARANTINE_FILE),
         pinFile(versions, explanation).getBytes(StandardCharsets.UTF_8),
         QUERY_TIMEOUT);
+  }
+
+  @Override
+  public Command readQuarantine() {
+    return Command.of(Command.Kind.SCAN, QUERY_TIMEOUT, "cat", QUARANTINE_FILE);
+  }
+
+  @Override
+  public Optional<List<PackageVersion>> parseQuarantine(int exitCode, String stdout) {
+    if (exitCode != 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        parsePinFile(stdout).stream()
+            .filter(
+                v ->
+                    PackageGrammar.isDebianName(v.name())
+                        && PackageGrammar.isDebianVersion(v.version()))
+            .sorted()
+            .toList());
+  }
+
+  @Override
+  public Command heldPackages() {
+    return Command.of(Command.Kind.SCAN, QUERY_TIMEOUT, "apt-mark", "showhold");
+  }
+
+  @Override
+  public List<String> parseHeld(String stdout) {
+    return stdout.lines().map(String::strip).filter(PackageGrammar::isDebianName).sorted().toList();
+  }
+
+  @Override
+  public Command rebootRequiredBy() {
+    return Command.of(Command.Kind.SCAN, QUERY_TIMEOUT, "cat", REBOOT_REQUIRED_PKGS);
+  }
+
+  @Override
+  public List<String> parseRebootRequiredBy(String stdout) {
+    return stdout
+        .lines()
+        .map(String::strip)
+        .filter(PackageGrammar::isDebianName)
+        .distinct()
+        .sorted()
+        .toList();
+  }
+
+  @Override
+  public Command selfUpdateConfig() {
+    return Command.of(Command.Kind.SCAN, QUERY_TIMEOUT, "apt-config", "dump", "APT::Periodic");
+  }
+
+  @Override
+  public Command selfUpdateTimer() {
+    return Command.of(
+        Command.Kind.SCAN, QUERY_TIMEOUT, "systemctl", "is-enabled", "apt-daily-upgrade.timer");
+  }
+
+  /**
+   * unattended-upgrades installs when {@code APT::Periodic::Unattended-Upgrade} is non-zero and
+   * {@code apt-daily-upgrade.timer} is enabled (the timer runs it).
+   */
+  @Override
+  public HostScan.SelfUpdate parseSelfUpdate(String config, int timerExit, String timerOut) {
+    String value = "";
+    for (String line : config.split("\n")) {
+      Matcher m = UNATTENDED.matcher(line.strip());
+      if (m.matches()) {
+        value = m.group(1); // the last one wins, as in apt
+      }
+    }
+    boolean on = !value.isEmpty() && !value.equals("0");
+    boolean timer = timerExit == 0 && timerOut.strip().startsWith("enabled");
+    if (on && timer) {
+      return new HostScan.SelfUpdate(
+          true,
+          "unattended-upgrades: APT::Periodic::Unattended-Upgrade \""
+              + value.replaceAll("[^A-Za-z0-9]", "")
+              + "\", apt-daily-upgrade.timer enabled");
+    }
+    return HostScan.SelfUpdate.NO;
+  }
+
+  @Override
+  public Command adopt() {
+    return new Command(
+        Command.Kind.ADOPT,
+        List.of("tee", ADOPT_FILE),
+        ADOPT_TEXT.getBytes(StandardCharsets.UTF_8),
+        QUERY_TIMEOUT);
+  }
+
+  @Override
+  public Command restoreAdopted() {
+    return Command.of(Command.Kind.ADOPT, QUERY_TIMEOUT, "rm", "-f", ADOPT_FILE);
+  }
+
+  @Override
+  public String adoptionNote() {
+    return "wrote " + ADOPT_FILE + " (APT::Periodic::Unattended-Upgrade \"0\")";
   }
 
   /** The apt preferences file that blocks {@code versions}. */

@@ -36,7 +36,11 @@ public record Command(Kind kind, List<String> argv, byte[] stdin, Duration timeo
     QUERY_INSTALLED,
     REBOOT,
     HEALTH_CHECK,
-    WRITE_PINS
+    WRITE_PINS,
+    /** Reading what a host is and has (a scan); never changes it. */
+    SCAN,
+    /** Turning a host's own automatic updates off, or back on. */
+    ADOPT
   }
 
   @Override

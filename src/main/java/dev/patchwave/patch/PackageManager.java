@@ -54,6 +54,43 @@ public interface PackageManager {
   /** Blocks {@code versions} on the host (empty: removes the block). */
   Command writeQuarantine(Collection<PackageVersion> versions, String explanation);
 
+  /** Prints the quarantine block as the host has it. */
+  Command readQuarantine();
+
+  /** The versions the host's quarantine block holds; empty when it has none (no file). */
+  Optional<List<PackageVersion>> parseQuarantine(int exitCode, String stdout);
+
+  /** Lists packages held back from upgrades (apt-mark hold, versionlock). */
+  Command heldPackages();
+
+  List<String> parseHeld(String stdout);
+
+  /** Prints what asks for the reboot the host needs (run only when one is required). */
+  Command rebootRequiredBy();
+
+  List<String> parseRebootRequiredBy(String stdout);
+
+  /** Prints the configuration that decides whether the host installs updates by itself. */
+  Command selfUpdateConfig();
+
+  /** Exits 0 when the timer that runs the host's own updates is enabled. */
+  Command selfUpdateTimer();
+
+  /** Whether the host would update itself, from the outputs of the two commands above. */
+  HostScan.SelfUpdate parseSelfUpdate(String config, int timerExit, String timerOut);
+
+  /**
+   * Turns the host's own automatic installs off in the least invasive way (downloads may stay on),
+   * as one command that can be run again. {@link #adoptionNote} says what it changes.
+   */
+  Command adopt();
+
+  /** Undoes {@link #adopt}. */
+  Command restoreAdopted();
+
+  /** What {@link #adopt} changes, for the record kept to undo it. */
+  String adoptionNote();
+
   /** How an install failed, typed by the reaction it needs. */
   enum InstallFailure {
     /** Another package manager holds the lock: try again later; the host is not failed. */

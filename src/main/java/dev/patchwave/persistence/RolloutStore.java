@@ -10,6 +10,7 @@ import dev.patchwave.rollout.Event;
 import dev.patchwave.rollout.HostState;
 import dev.patchwave.rollout.Reason;
 import dev.patchwave.rollout.RolloutPhase;
+import dev.patchwave.rollout.RolloutScope;
 import dev.patchwave.rollout.RolloutState;
 import dev.patchwave.rollout.WaveState;
 import io.quarkus.panache.common.Sort;
@@ -54,7 +55,8 @@ public class RolloutStore {
       Optional<PatchSet> patchSet,
       int wave,
       List<WaveState> waves,
-      Map<String, HostState> hosts) {}
+      Map<String, HostState> hosts,
+      RolloutScope scope) {}
 
   /** A rollout as stored, with the policy text it runs. */
   public record Stored(RolloutState state, String policySource, long version) {}
@@ -371,7 +373,8 @@ public class RolloutStore {
               s.patchSet(),
               s.wave(),
               s.waves(),
-              s.hosts()));
+              s.hosts(),
+              s.scope()));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode rollout state", e);
     }
@@ -394,7 +397,9 @@ public class RolloutStore {
               d.patchSet(),
               d.wave(),
               d.waves(),
-              d.hosts());
+              d.hosts(),
+              // documents written before scopes existed: the policy's own rule
+              d.scope() == null ? RolloutState.scopeOf(policy) : d.scope());
       return new Stored(s, r.policySource, r.version);
     } catch (JsonProcessingException | DocumentException e) {
       throw new IllegalStateException(
@@ -415,7 +420,8 @@ public class RolloutStore {
         s.patchSet(),
         s.wave(),
         s.waves(),
-        s.hosts());
+        s.hosts(),
+        s.scope());
   }
 
   static OffsetDateTime odt(Instant t) {

@@ -23,6 +23,7 @@ import dev.patchwave.policy.RolloutPolicy.PackageOrigin;
 import dev.patchwave.policy.RolloutPolicy.Packages;
 import dev.patchwave.policy.RolloutPolicy.RebootMode;
 import dev.patchwave.policy.RolloutPolicy.Spec;
+import dev.patchwave.policy.RolloutPolicy.Trigger;
 import dev.patchwave.policy.RolloutPolicy.Wave;
 import dev.patchwave.policy.Selector.Operator;
 import dev.patchwave.policy.Selector.Requirement;
@@ -185,6 +186,8 @@ public final class PolicyReader {
       List<MaintenanceWindow> windows = f.read("windows", List.of(), this::windows);
       List<Blackout> blackouts = f.read("blackouts", List.of(), this::blackouts);
       Kubernetes kubernetes = f.read("kubernetes", Kubernetes.DEFAULT, this::kubernetes);
+      Trigger trigger = f.read("trigger", null, this::trigger);
+      boolean adopt = f.read("adopt", false, b::bool);
       if (selector == null || waves == null) {
         return null;
       }
@@ -209,7 +212,49 @@ public final class PolicyReader {
           failure,
           windows,
           blackouts,
-          kubernetes);
+          kubernetes,
+          Optional.ofNullable(trigger),
+          adopt);
+    }
+
+    Trigger trigger(Node n, String path) {
+      Fields f = b.object(n, path, FIELDS.get("spec.trigger"));
+      if (f == null) {
+        return null;
+      }
+      String schedule =
+          f.readRequired(
+              "schedule",
+              (v, p) -> {
+                String s = b.string(v, p);
+                if (s == null) {
+                  return null;
+                }
+                Optional<String> why = CronGrammar.problem(s);
+                if (why.isPresent()) {
+                  b.problem(p, v.location(), "not a Quartz cron expression: " + why.get());
+                  return null;
+                }
+                return s.strip();
+              });
+      ZoneId zone = f.read("timeZone", ZoneOffset.UTC, this::zone);
+      Duration min =
+          f.read("minPackageAge", Trigger.DEFAULT_MIN_PACKAGE_AGE, b::duration);
+      Duration max = f.read("maxPackageAge", null, b::duration);
+      if (min != null && max != null && max.compareTo(min) <= 0) {
+        b.problem(
+            child(path, "maxPackageAge"),
+            f.get("maxPackageAge").location(),
+            "maxPackageAge ("
+                + Binder.formatDuration(max)
+                + ") must be longer than minPackageAge ("
+                + Binder.formatDuration(min)
+                + ")");
+      }
+      if (schedule == null || zone == null || min == null) {
+        return null;
+      }
+      return new Trigger(schedule, zone, min, Optional.ofNullable(max));
     }
 
     Selector selector(Node n, String path) {
@@ -862,7 +907,9 @@ public final class PolicyReader {
             "failure",
             "windows",
             "blackouts",
-            "kubernetes"));
+            "kubernetes",
+            "trigger",
+            "adopt"));
     m.put("spec.selector", Set.of("matchLabels", "matchExpressions"));
     m.put("spec.selector.matchExpressions[]", Set.of("key", "operator", "values"));
     m.put("spec.packages", Set.of("origin", "include", "exclude"));
@@ -881,6 +928,7 @@ public final class PolicyReader {
     m.put("spec.windows[]", Set.of("days", "start", "end", "timeZone"));
     m.put("spec.blackouts[]", Set.of("start", "end", "timeZone", "reason"));
     m.put("spec.kubernetes", Set.of("drain", "drainTimeout", "deleteEmptyDirData"));
+    m.put("spec.trigger", Set.of("schedule", "timeZone", "minPackageAge", "maxPackageAge"));
     return Map.copyOf(m);
   }
 

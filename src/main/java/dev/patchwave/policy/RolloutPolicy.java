@@ -37,11 +37,50 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
       Failure failure,
       List<MaintenanceWindow> windows,
       List<Blackout> blackouts,
-      Kubernetes kubernetes) {
+      Kubernetes kubernetes,
+      Optional<Trigger> trigger,
+      boolean adopt) {
     public Spec {
       waves = List.copyOf(waves);
       windows = List.copyOf(windows);
       blackouts = List.copyOf(blackouts);
+    }
+
+    /** A policy without a schedule that leaves hosts' own updates alone. */
+    public Spec(
+        Selector selector,
+        Packages packages,
+        RebootMode reboot,
+        Disruption disruption,
+        Canary canary,
+        List<Wave> waves,
+        Health health,
+        Failure failure,
+        List<MaintenanceWindow> windows,
+        List<Blackout> blackouts,
+        Kubernetes kubernetes) {
+      this(
+          selector,
+          packages,
+          reboot,
+          disruption,
+          canary,
+          waves,
+          health,
+          failure,
+          windows,
+          blackouts,
+          kubernetes,
+          Optional.empty(),
+          false);
+    }
+
+    /**
+     * How long a version must have been seen pending before any rollout of this policy takes it
+     * (zero without a trigger).
+     */
+    public Duration minPackageAge() {
+      return trigger.map(Trigger::minPackageAge).orElse(Duration.ZERO);
     }
 
     /** When this policy allows hosts to be touched. */
@@ -196,6 +235,20 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
   /** {@code maxFailedHosts} per wave; one more failure halts the rollout. */
   public record Failure(int maxFailedHosts, boolean quarantine) {
     public static final Failure DEFAULT = new Failure(0, true);
+  }
+
+  /**
+   * When the controller starts a rollout of this policy by itself: a Quartz cron {@code schedule}
+   * in {@code timeZone}. {@code minPackageAge}: a version first seen pending less than that long
+   * ago is not taken (by any rollout of the policy). {@code maxPackageAge}: a security version
+   * still pending after that long raises an alert.
+   */
+  public record Trigger(
+      String schedule,
+      java.time.ZoneId timeZone,
+      Duration minPackageAge,
+      Optional<Duration> maxPackageAge) {
+    public static final Duration DEFAULT_MIN_PACKAGE_AGE = Duration.ofDays(3);
   }
 
   public record Kubernetes(boolean drain, Duration drainTimeout, boolean deleteEmptyDirData) {

@@ -8,6 +8,9 @@ public enum Reason {
   FREEZE_FAILED("the patch set could not be read from the canary hosts; resume to try again"),
   SURVEYED("the selected hosts' pending updates were read and the waves planned from them"),
   SURVEY_FAILED("the host's pending updates could not be read; it is left out"),
+  OUT_OF_SCOPE(
+      "installing the host's update would bring a version this rollout may not take (younger than"
+          + " the minimum package age, or outside the versions it was started for)"),
   NOT_PROVEN(
       "the host needs a package version that no canary installed and soaked; it is not patched"),
   FLEET_LIMIT(

@@ -135,7 +135,8 @@ public final class RolloutMachine {
           patchSet,
           wave,
           waves,
-          hosts);
+          hosts,
+          base.scope());
     }
 
     // ---- 1. observations ----

@@ -30,7 +30,8 @@ public record RolloutState(
     Optional<PatchSet> patchSet,
     int wave,
     List<WaveState> waves,
-    Map<String, HostState> hosts) {
+    Map<String, HostState> hosts,
+    RolloutScope scope) {
 
   public RolloutState {
     waves = List.copyOf(waves);
@@ -40,6 +41,23 @@ public record RolloutState(
   /** A new rollout of {@code policy} following {@code plan}. */
   public static RolloutState start(
       long id, RolloutPolicy policy, Plan plan, String startedBy, Instant now) {
+    return start(id, policy, plan, startedBy, now, scopeOf(policy));
+  }
+
+  /** The scope a rollout of {@code policy} has when nothing narrows it: the policy's age rule. */
+  public static RolloutScope scopeOf(RolloutPolicy policy) {
+    return new RolloutScope(
+        Optional.empty(), Optional.empty(), policy.spec().minPackageAge(), false);
+  }
+
+  /** A new rollout of {@code policy} following {@code plan}, taking only what {@code scope} admits. */
+  public static RolloutState start(
+      long id,
+      RolloutPolicy policy,
+      Plan plan,
+      String startedBy,
+      Instant now,
+      RolloutScope scope) {
     List<WaveState> waves = new ArrayList<>();
     Map<String, HostState> hosts = new LinkedHashMap<>();
     for (PlannedWave w : plan.waves()) {
@@ -76,7 +94,8 @@ public record RolloutState(
         Optional.empty(),
         0,
         waves,
-        hosts);
+        hosts,
+        scope);
   }
 
   /**
@@ -84,7 +103,7 @@ public record RolloutState(
    * hosts it no longer holds stay, SKIPPED, outside every wave.
    */
   RolloutState replanned(Plan plan, Instant now) {
-    RolloutState fresh = start(id, policy, plan, startedBy, now);
+    RolloutState fresh = start(id, policy, plan, startedBy, now, scope);
     Map<String, HostState> all = new LinkedHashMap<>(fresh.hosts());
     for (HostState h : hosts.values()) {
       if (!all.containsKey(h.name())) {
@@ -121,7 +140,8 @@ public record RolloutState(
         patchSet,
         0,
         fresh.waves(),
-        all);
+        all,
+        scope);
   }
 
   /** Hosts of this rollout whose claim is no longer needed: skipped, or healthy and soaked. */

@@ -105,7 +105,8 @@ abstract class AbstractRolloutLeaseTest {
             rollout.patchSet(),
             rollout.wave(),
             rollout.waves(),
-            rollout.hosts());
+            rollout.hosts(),
+            rollout.scope());
     Event stale =
         new Event(
             Instant.now(),

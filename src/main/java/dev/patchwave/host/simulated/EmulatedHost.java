@@ -51,6 +51,10 @@ public final class EmulatedHost {
 
   private final String name;
   private final String release;
+  private final String versionId;
+  private final Optional<Host.Hardware> hardware;
+  private boolean unattendedUpgrades;
+  private boolean adopted;
   private final Clock clock;
   private final Duration bootTime;
   private final Map<String, String> installed;
@@ -58,6 +62,7 @@ public final class EmulatedHost {
   private final List<Fault> faults;
   private final List<Received> log = new ArrayList<>();
   private final Set<PackageVersion> pinned = new HashSet<>();
+  private boolean pinFile;
   private String bootId = UUID.randomUUID().toString();
   private String runningKernel;
   private boolean rebootRequired;
@@ -71,8 +76,10 @@ public final class EmulatedHost {
     Host.Simulation sim =
         host.simulation().orElseGet(() -> new Host.Simulation(Map.of(), Map.of(), List.of()));
     this.name = host.name();
-    this.release =
-        host.labels().getOrDefault("os-release", "24.04").equals("22.04") ? "jammy" : "noble";
+    this.versionId = host.labels().getOrDefault("os-release", "24.04").equals("22.04") ? "22.04" : "24.04";
+    this.release = versionId.equals("22.04") ? "jammy" : "noble";
+    this.hardware = sim.hardware();
+    this.unattendedUpgrades = sim.unattendedUpgrades();
     this.clock = clock;
     this.bootTime = bootTime;
     this.installed = new TreeMap<>(sim.installed());
@@ -140,6 +147,44 @@ public final class EmulatedHost {
     this.dpkgLocked = held;
   }
 
+  /** Turns unattended-upgrades on or off, as a person editing 20auto-upgrades would. */
+  public synchronized void setUnattendedUpgrades(boolean on) {
+    this.unattendedUpgrades = on;
+  }
+
+  /** Whether Patchwave's adoption drop-in is in place. */
+  public synchronized boolean adopted() {
+    return adopted;
+  }
+
+  /**
+   * What unattended-upgrades does when its timer fires: installs every candidate, unless turned
+   * off (or adopted). Returns what it installed.
+   */
+  public synchronized List<PackageVersion> runUnattendedUpgrades() {
+    List<PackageVersion> done = new ArrayList<>();
+    if (!unattendedUpgrades || adopted) {
+      return done;
+    }
+    for (String pkg : available.keySet()) {
+      Optional<String> c = candidate(pkg);
+      if (c.isPresent() && !c.get().equals(installed.get(pkg))) {
+        installed.put(pkg, c.get());
+        done.add(new PackageVersion(pkg, c.get()));
+        if (isKernel(pkg)) {
+          rebootRequired = true;
+        }
+      }
+    }
+    return done;
+  }
+
+  /** Someone deletes the quarantine pin file. */
+  public synchronized void deletePinFile() {
+    pinned.clear();
+    pinFile = false;
+  }
+
   /** Brings a panicked host back (an operator power-cycled it into the old kernel). */
   public synchronized void powerCycle() {
     panicked = false;
@@ -163,19 +208,29 @@ public final class EmulatedHost {
           args.equals(List.of("-f", AptPackageManager.REBOOT_REQUIRED_FILE))
               ? new Reply(rebootRequired ? 0 : 1, "", "")
               : new Reply(2, "", "test: unsupported by the emulator\n");
+      case "ls" ->
+          args.equals(List.of("-1", "/boot")) ? ok(bootDir()) : new Reply(2, "", "ls: unsupported\n");
+      case "systemd-detect-virt" ->
+          hardware.isPresent() ? new Reply(1, "none\n", "") : ok("kvm\n");
+      case "apt-mark" ->
+          args.equals(List.of("showhold")) ? ok("") : new Reply(1, "", "apt-mark: unsupported\n");
+      case "apt-config" ->
+          args.equals(List.of("dump", "APT::Periodic"))
+              ? ok(aptPeriodic())
+              : new Reply(1, "", "apt-config: unsupported\n");
       case "readlink" ->
           ok("/boot/vmlinuz-" + newestInstalledKernel().orElse(runningKernel) + "\n");
       case "uname" -> ok(runningKernel + "\n");
-      case "cat" ->
-          args.equals(List.of("/proc/sys/kernel/random/boot_id"))
-              ? ok(bootId + "\n")
-              : new Reply(
-                  1, "", "cat: " + String.join(" ", args) + ": No such file or directory\n");
+      case "cat" -> cat(args);
       case "systemctl" -> systemctl(args);
       case "tee" -> tee(args, stdin);
       case "rm" -> {
         if (args.contains(AptPackageManager.QUARANTINE_FILE)) {
           pinned.clear();
+          pinFile = false;
+        }
+        if (args.contains(AptPackageManager.ADOPT_FILE)) {
+          adopted = false;
         }
         yield ok("");
       }
@@ -301,6 +356,9 @@ public final class EmulatedHost {
       reboot();
       return ok("");
     }
+    if (args.equals(List.of("is-enabled", "apt-daily-upgrade.timer"))) {
+      return unattendedUpgrades ? ok("enabled\n") : new Reply(1, "disabled\n", "");
+    }
     if (args.size() >= 2 && args.get(0).equals("is-active")) {
       return degraded ? new Reply(3, "failed\n", "") : ok("active\n");
     }
@@ -308,13 +366,85 @@ public final class EmulatedHost {
   }
 
   private Reply tee(List<String> args, byte[] stdin) {
+    String text = new String(stdin, StandardCharsets.UTF_8);
+    if (args.equals(List.of(AptPackageManager.ADOPT_FILE))) {
+      adopted = text.contains("APT::Periodic::Unattended-Upgrade \"0\";");
+      return ok(text);
+    }
     if (!args.equals(List.of(AptPackageManager.QUARANTINE_FILE))) {
       return new Reply(1, "", "tee: refused by the emulator\n");
     }
-    String text = new String(stdin, StandardCharsets.UTF_8);
     pinned.clear();
     pinned.addAll(AptPackageManager.parsePinFile(text));
+    pinFile = true;
     return ok(text);
+  }
+
+  private Reply cat(List<String> args) {
+    StringBuilder out = new StringBuilder();
+    StringBuilder err = new StringBuilder();
+    for (String file : args) {
+      Optional<String> text = file(file);
+      if (text.isPresent()) {
+        out.append(text.get());
+      } else {
+        err.append("cat: ").append(file).append(": No such file or directory\n");
+      }
+    }
+    return new Reply(err.length() == 0 ? 0 : 1, out.toString(), err.toString());
+  }
+
+  private Optional<String> file(String path) {
+    return switch (path) {
+      case "/proc/sys/kernel/random/boot_id" -> Optional.of(bootId + "\n");
+      case "/etc/os-release" ->
+          Optional.of(
+              "PRETTY_NAME=\"Ubuntu "
+                  + versionId
+                  + " LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\""
+                  + versionId
+                  + "\"\nVERSION_CODENAME="
+                  + release
+                  + "\nID=ubuntu\nID_LIKE=debian\n");
+      case "/sys/class/dmi/id/sys_vendor" -> hardware.map(h -> h.vendor() + "\n");
+      case "/sys/class/dmi/id/product_name" -> hardware.map(h -> h.product() + "\n");
+      case AptPackageManager.REBOOT_REQUIRED_PKGS ->
+          rebootRequired
+              ? Optional.of(
+                  installed.keySet().stream()
+                          .filter(EmulatedHost::isKernel)
+                          .collect(java.util.stream.Collectors.joining("\n"))
+                      + "\n")
+              : Optional.empty();
+      case AptPackageManager.QUARANTINE_FILE ->
+          pinFile ? Optional.of(AptPackageManager.pinFile(pinned, "quarantined")) : Optional.empty();
+      default -> Optional.empty();
+    };
+  }
+
+  private String bootDir() {
+    Set<String> kernels = new java.util.TreeSet<>();
+    kernels.add(runningKernel);
+    newestInstalledKernel().ifPresent(kernels::add);
+    StringBuilder out = new StringBuilder();
+    for (String k : kernels) {
+      out.append("config-").append(k).append('\n');
+      out.append("initrd.img-").append(k).append('\n');
+      out.append("vmlinuz-").append(k).append('\n');
+    }
+    return out.append("vmlinuz\n").toString();
+  }
+
+  private String aptPeriodic() {
+    StringBuilder out = new StringBuilder("APT::Periodic \"\";\n");
+    out.append("APT::Periodic::Update-Package-Lists \"1\";\n");
+    if (unattendedUpgrades) {
+      out.append("APT::Periodic::Unattended-Upgrade \"1\";\n");
+    }
+    if (adopted) {
+      out.append("APT::Periodic::Unattended-Upgrade \"0\";\n");
+    }
+    return out.toString();
   }
 
   private void reboot() {

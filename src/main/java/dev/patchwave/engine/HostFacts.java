@@ -1,0 +1,91 @@
+package dev.patchwave.engine;
+
+import dev.patchwave.inventory.Host;
+import dev.patchwave.patch.HostScan;
+import dev.patchwave.persistence.ScanStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The facts scans learned, as labels under {@code facts.patchwave.dev/}, joined to the inventory's
+ * hosts so that selectors, {@code groupBy} and {@code coverBy} can use them. Held in memory, filled
+ * from the database at the first use and after every good scan.
+ */
+@ApplicationScoped
+public class HostFacts {
+
+  private final ScanStore scans;
+  private final Map<String, SortedMap<String, String>> facts = new ConcurrentHashMap<>();
+  private volatile boolean loaded;
+
+  /** The last join, reused while neither the hosts nor the facts changed. */
+  private record Joined(List<Host> base, long version, List<Host> joined) {}
+
+  private final java.util.concurrent.atomic.AtomicLong version =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile Joined last = new Joined(List.of(), -1, List.of());
+
+  public HostFacts(ScanStore scans) {
+    this.scans = scans;
+  }
+
+  /** {@code hosts} with their fact labels added (inventory labels never use the prefix). */
+  public List<Host> join(List<Host> hosts) {
+    load();
+    if (facts.isEmpty()) {
+      return hosts;
+    }
+    Joined j = last;
+    long v = version.get();
+    if (j.base() == hosts && j.version() == v) {
+      return j.joined();
+    }
+    List<Host> joined = hosts.stream().map(this::join).toList();
+    last = new Joined(hosts, v, joined);
+    return joined;
+  }
+
+  private Host join(Host h) {
+    SortedMap<String, String> f = facts.get(h.name());
+    if (f == null || f.isEmpty()) {
+      return h;
+    }
+    TreeMap<String, String> labels = new TreeMap<>(h.labels());
+    labels.putAll(f);
+    return new Host(
+        h.name(),
+        h.address(),
+        h.port(),
+        h.transport(),
+        h.packageManager(),
+        labels,
+        h.kubernetesNode(),
+        h.simulation());
+  }
+
+  /** A good scan of {@code host}: its facts replace the ones before. */
+  void learned(String host, HostScan scan) {
+    SortedMap<String, String> now = scan.factLabels();
+    if (!now.equals(facts.put(host, now))) {
+      version.incrementAndGet();
+    }
+  }
+
+  private void load() {
+    if (loaded) {
+      return;
+    }
+    synchronized (this) {
+      if (!loaded) {
+        scans
+            .all()
+            .forEach((host, r) -> r.scan().ifPresent(s -> facts.putIfAbsent(host, s.factLabels())));
+        loaded = true;
+      }
+    }
+  }
+}
