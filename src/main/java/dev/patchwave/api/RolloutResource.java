@@ -2,6 +2,8 @@ package dev.patchwave.api;
 
 import dev.patchwave.api.ProblemDetail.Type;
 import dev.patchwave.engine.RolloutEngine;
+import dev.patchwave.patch.PackageGrammar;
+import dev.patchwave.persistence.AuditLog;
 import dev.patchwave.persistence.RolloutEventRecord;
 import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.policy.Names;
@@ -32,6 +34,8 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -46,20 +50,29 @@ public class RolloutResource {
 
   private final RolloutEngine engine;
   private final RolloutStore store;
+  private final AuditLog audit;
 
   @ConfigProperty(name = "patchwave.approval.two-person-rule", defaultValue = "true")
   boolean twoPersonRule;
 
-  public RolloutResource(RolloutEngine engine, RolloutStore store) {
+  public RolloutResource(RolloutEngine engine, RolloutStore store, AuditLog audit) {
     this.engine = engine;
     this.store = store;
+    this.audit = audit;
   }
 
   /**
    * @param onConflict {@code fail} (the default): 409 when another unfinished rollout owns a
    *     selected host; {@code skip}: leave those hosts out
    */
-  public record StartRequest(String policy, String onConflict) {}
+  /**
+   * @param onConflict {@code fail} (the default): 409 when another unfinished rollout owns a
+   *     selected host; {@code skip}: leave those hosts out
+   * @param packages only these packages (an urgent fix alone); the policy's rules still apply
+   * @param ignoreMinAge lift the policy's minPackageAge for the named packages (audited)
+   */
+  public record StartRequest(
+      String policy, String onConflict, List<String> packages, Boolean ignoreMinAge) {}
 
   public record RolloutSummary(
       long id,
@@ -98,8 +111,47 @@ public class RolloutResource {
     } else {
       throw new BadRequestException("onConflict must be \"fail\" or \"skip\"");
     }
+    Optional<Set<String>> packages = Optional.empty();
+    if (request.packages() != null) {
+      if (request.packages().isEmpty() || request.packages().size() > 100) {
+        throw new BadRequestException("packages must name 1 to 100 packages (or be left out)");
+      }
+      for (String name : request.packages()) {
+        if (!PackageGrammar.isDebianName(name) && !PackageGrammar.isRpmName(name)) {
+          throw new BadRequestException(
+              "packages: '"
+                  + (name == null ? "null" : name.length() > 64 ? name.substring(0, 64) : name)
+                  + "' is not a package name ("
+                  + PackageGrammar.DEBIAN_NAME_WHAT
+                  + ", or an RPM name)");
+        }
+      }
+      packages = Optional.of(new TreeSet<>(request.packages()));
+    }
+    boolean ignoreMinAge = Boolean.TRUE.equals(request.ignoreMinAge());
+    if (ignoreMinAge && packages.isEmpty()) {
+      throw new BadRequestException(
+          "ignoreMinAge needs the packages named explicitly (\"packages\": [...])");
+    }
     try {
-      RolloutState s = engine.start(request.policy(), actor(), onConflict);
+      RolloutState s =
+          engine.start(
+              request.policy(),
+              actor(),
+              onConflict,
+              new RolloutEngine.Narrowing(packages, Optional.empty(), ignoreMinAge));
+      if (ignoreMinAge) {
+        audit.record(
+            actor(),
+            "rollout.ignoreMinAge",
+            "rollout/" + s.id(),
+            AuditLog.Outcome.SUCCESS,
+            201,
+            "minimum package age ("
+                + s.policy().spec().minPackageAge()
+                + ") lifted for "
+                + String.join(", ", packages.get()));
+      }
       return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(s.id())).build())
           .entity(RolloutView.of(s))
           .build();

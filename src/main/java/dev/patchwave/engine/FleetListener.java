@@ -1,7 +1,7 @@
 package dev.patchwave.engine;
 
+import dev.patchwave.inventory.FleetEvent;
 import dev.patchwave.patch.HostScan;
-import dev.patchwave.persistence.FleetEvents;
 
 /**
  * Told what scans found and what happened to the fleet: metrics and notifications listen here.
@@ -14,5 +14,5 @@ public interface FleetListener {
   default void scanFailed(String host, String why) {}
 
   /** A fleet event was recorded (drift, adoption, a schedule's outcome, an overdue update). */
-  default void event(FleetEvents.Entry event) {}
+  default void event(FleetEvent event) {}
 }

@@ -4,6 +4,7 @@ import dev.patchwave.host.CommandResult;
 import dev.patchwave.host.HostException;
 import dev.patchwave.host.HostExecutor;
 import dev.patchwave.host.HostExecutor.HostSession;
+import dev.patchwave.inventory.FleetEvent;
 import dev.patchwave.inventory.Host;
 import dev.patchwave.inventory.HostSource;
 import dev.patchwave.patch.Drift;
@@ -46,8 +47,8 @@ import org.jboss.logging.Logger;
  * and on demand. After each good scan:
  *
  * <ol>
- *   <li>the scan is stored (the last good one is kept when a later one fails), its facts become
- *       the host's {@code facts.patchwave.dev/} labels, and new versions get a first-seen time;
+ *   <li>the scan is stored (the last good one is kept when a later one fails), its facts become the
+ *       host's {@code facts.patchwave.dev/} labels, and new versions get a first-seen time;
  *   <li>drift is reported ({@link Drift}: a fleet event, the listeners), and a missing or changed
  *       quarantine pin file is written again;
  *   <li>a host that updates itself is adopted if a policy selecting it says {@code adopt: true}
@@ -208,9 +209,9 @@ public class FleetScans {
     for (Drift.Finding f : drift) {
       event(
           switch (f.kind()) {
-            case INSTALLED -> FleetEvents.Kind.DRIFT_INSTALLED;
-            case PIN_FILE -> FleetEvents.Kind.DRIFT_PIN_FILE;
-            case SELF_UPDATING -> FleetEvents.Kind.DRIFT_SELF_UPDATING;
+            case INSTALLED -> FleetEvent.Kind.DRIFT_INSTALLED;
+            case PIN_FILE -> FleetEvent.Kind.DRIFT_PIN_FILE;
+            case SELF_UPDATING -> FleetEvent.Kind.DRIFT_SELF_UPDATING;
           },
           host.name(),
           null,
@@ -238,13 +239,13 @@ public class FleetScans {
       if (run(host, pm.adopt(), "host.adopt", pm.adoptionNote())) {
         store.adopted(host.name(), adopter.get().name(), pm.adoptionNote(), clock.instant());
         event(
-            FleetEvents.Kind.ADOPTED,
+            FleetEvent.Kind.ADOPTED,
             host.name(),
             adopter.get().name(),
             "own updates turned off (" + scan.selfUpdate().how() + "): " + pm.adoptionNote());
       } else {
         event(
-            FleetEvents.Kind.ADOPT_FAILED,
+            FleetEvent.Kind.ADOPT_FAILED,
             host.name(),
             adopter.get().name(),
             "could not turn its own updates off");
@@ -253,7 +254,7 @@ public class FleetScans {
       if (run(host, pm.restoreAdopted(), "host.restore", "undid: " + adoption.get()[1])) {
         store.restored(host.name());
         event(
-            FleetEvents.Kind.RESTORED,
+            FleetEvent.Kind.RESTORED,
             host.name(),
             adoption.get()[0],
             "no policy with adopt: true selects it any more; undid: " + adoption.get()[1]);
@@ -286,19 +287,13 @@ public class FleetScans {
   }
 
   /** Records a fleet event and tells the listeners. */
-  public FleetEvents.Entry event(
-      FleetEvents.Kind kind, String host, String policy, String detail) {
+  public FleetEvent event(FleetEvent.Kind kind, String host, String policy, String detail) {
     return event(kind, host, policy, null, AuditLog.CONTROLLER, detail);
   }
 
-  public FleetEvents.Entry event(
-      FleetEvents.Kind kind,
-      String host,
-      String policy,
-      Long rollout,
-      String actor,
-      String detail) {
-    FleetEvents.Entry e = events.record(kind, host, policy, rollout, actor, detail);
+  public FleetEvent event(
+      FleetEvent.Kind kind, String host, String policy, Long rollout, String actor, String detail) {
+    FleetEvent e = events.record(kind, host, policy, rollout, actor, detail);
     tell(l -> l.event(e));
     return e;
   }

@@ -19,8 +19,8 @@ import java.util.Optional;
 
 /**
  * Reads one host: what it is (OS, kernels, hardware, virtualization) and what it has and needs
- * (pending updates with their origin, held packages, the quarantine pins as found, whether it
- * would update itself). Read-only apart from the package index refresh. Blocking.
+ * (pending updates with their origin, held packages, the quarantine pins as found, whether it would
+ * update itself). Read-only apart from the package index refresh. Blocking.
  */
 public final class HostScanner {
 
@@ -52,8 +52,7 @@ public final class HostScanner {
   public HostScan scan(Host host, Collection<String> askInstalled) throws ScanFailed {
     PackageManager pm =
         driver(host)
-            .orElseThrow(
-                () -> new ScanFailed("no " + host.packageManager().word + " driver yet"));
+            .orElseThrow(() -> new ScanFailed("no " + host.packageManager().word + " driver yet"));
     try (HostSession s = hosts.open(host)) {
       HostProbe.Os os = HostProbe.parseOsRelease(s.run(HostProbe.OS_RELEASE).stdout());
       String kernel = HostProbe.parseKernel(s.run(HostProbe.KERNEL).stdout());
@@ -76,8 +75,7 @@ public final class HostScanner {
           reboot ? pm.parseRebootRequiredBy(s.run(pm.rebootRequiredBy()).stdout()) : List.of();
       List<String> held = pm.parseHeld(s.run(pm.heldPackages()).stdout());
       CommandResult pins = s.run(pm.readQuarantine());
-      Optional<List<PackageVersion>> pinFile =
-          pm.parseQuarantine(pins.exitCode(), pins.stdout());
+      Optional<List<PackageVersion>> pinFile = pm.parseQuarantine(pins.exitCode(), pins.stdout());
       String config = s.run(pm.selfUpdateConfig()).stdout();
       CommandResult timer = s.run(pm.selfUpdateTimer());
       HostScan.SelfUpdate self = pm.parseSelfUpdate(config, timer.exitCode(), timer.stdout());

@@ -120,11 +120,10 @@ public final class HostSteps {
   /** What one host needs, as read by {@link #needs}: the versions, or why they are unknown. */
   public sealed interface Needs {
     /**
-     * The in-scope versions the host would install, dependencies included; {@code heldBack}: in
-     * the policy's packages, pending, but not taken by this rollout (too young, not scheduled).
+     * The in-scope versions the host would install, dependencies included; {@code heldBack}: in the
+     * policy's packages, pending, but not taken by this rollout (too young, not scheduled).
      */
-    record Versions(List<PackageVersion> versions, List<PackageVersion> heldBack)
-        implements Needs {
+    record Versions(List<PackageVersion> versions, List<PackageVersion> heldBack) implements Needs {
       public Versions(List<PackageVersion> versions) {
         this(versions, List.of());
       }
@@ -172,8 +171,7 @@ public final class HostSteps {
       List<PackageVersion> wanted = new ArrayList<>();
       List<PackageVersion> heldBack = new ArrayList<>();
       for (PackageVersion v : inPolicy) {
-        boolean admitted =
-            scope.admits(v, Optional.ofNullable(seen.get(v)), rollout.startedAt());
+        boolean admitted = scope.admits(v, Optional.ofNullable(seen.get(v)), rollout.startedAt());
         (admitted ? wanted : heldBack).add(v);
       }
       if (wanted.isEmpty()) {

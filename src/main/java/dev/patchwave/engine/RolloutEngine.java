@@ -7,6 +7,7 @@ import dev.patchwave.persistence.PolicyStore;
 import dev.patchwave.persistence.QuarantineStore;
 import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.persistence.RolloutStore.Fence;
+import dev.patchwave.persistence.ScanStore;
 import dev.patchwave.policy.Guardrails;
 import dev.patchwave.rollout.Action;
 import dev.patchwave.rollout.Decision;
@@ -96,6 +97,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
   }
 
   private final RolloutStore store;
+  private final ScanStore scans;
   private final HostSource inventory;
   private final WakeUps wakeUps;
   private final Clock clock;
@@ -140,8 +142,10 @@ public class RolloutEngine implements WakeUps.Sleeper {
       Instance<RolloutListener> listeners,
       CommandInbox commands,
       org.quartz.Scheduler quartz,
-      Guardrails guardrails) {
+      Guardrails guardrails,
+      ScanStore scans) {
     this.store = store;
+    this.scans = scans;
     this.inventory = inventory;
     this.wakeUps = wakeUps;
     this.clock = clock;
@@ -240,8 +244,8 @@ public class RolloutEngine implements WakeUps.Sleeper {
   }
 
   /**
-   * What a start may narrow: only these packages (an urgent fix alone), only these versions (what
-   * a schedule chose), and, for the named packages only, no minimum package age.
+   * What a start may narrow: only these packages (an urgent fix alone), only these versions (what a
+   * schedule chose), and, for the named packages only, no minimum package age.
    */
   public record Narrowing(
       Optional<Set<String>> packages,
@@ -363,6 +367,11 @@ public class RolloutEngine implements WakeUps.Sleeper {
                       fence.get(),
                       loaded.version(),
                       released(loaded.state(), decided.state()));
+                  Map<String, List<dev.patchwave.patch.PackageVersion>> installs =
+                      newInstalls(loaded.state(), decided.state());
+                  if (!installs.isEmpty()) {
+                    scans.installed(id, installs, clock.instant());
+                  }
                   return decided;
                 });
       } catch (RolloutStore.LostLease e) {
@@ -410,6 +419,29 @@ public class RolloutEngine implements WakeUps.Sleeper {
 
   private static long inFlight(RolloutState s) {
     return s.hosts().values().stream().filter(h -> h.phase().isInFlight()).count();
+  }
+
+  /** Versions hosts have now that they did not have before this decision, by host. */
+  private static Map<String, List<dev.patchwave.patch.PackageVersion>> newInstalls(
+      RolloutState before, RolloutState after) {
+    Map<String, List<dev.patchwave.patch.PackageVersion>> out = new HashMap<>();
+    after
+        .hosts()
+        .forEach(
+            (name, h) -> {
+              var was = before.host(name);
+              if (!h.installed().isEmpty()
+                  && (was == null || !was.installed().equals(h.installed()))) {
+                List<dev.patchwave.patch.PackageVersion> fresh = new ArrayList<>(h.installed());
+                if (was != null) {
+                  fresh.removeAll(was.installed());
+                }
+                if (!fresh.isEmpty()) {
+                  out.put(name, fresh);
+                }
+              }
+            });
+    return out;
   }
 
   /** Claims no longer needed after this decision. */

@@ -45,6 +45,27 @@ public final class MetricNames {
   /** Gauge: Kubernetes node drains in progress. */
   public static final String DRAINS = "patchwave_drains_in_progress";
 
+  /** Gauge: hosts whose last scan found security updates pending. */
+  public static final String HOSTS_PENDING_SECURITY = "patchwave_hosts_pending_security_updates";
+
+  /** Gauge: hosts whose last scan found them installing updates by themselves. */
+  public static final String HOSTS_SELF_UPDATING = "patchwave_hosts_self_updating";
+
+  /** Gauge: hosts with a good scan. */
+  public static final String HOSTS_SCANNED = "patchwave_hosts_scanned";
+
+  /** Gauge: hosts whose last scan attempt failed. */
+  public static final String HOSTS_SCAN_FAILING = "patchwave_hosts_scan_failing";
+
+  /** Gauge: the age of the oldest good host scan, in seconds. */
+  public static final String SCAN_AGE_MAX = "patchwave_scan_age_max_seconds";
+
+  /** Counter: host scans that failed. */
+  public static final String SCAN_FAILURES = "patchwave_scan_failures_total";
+
+  /** Counter: fleet events by {@code kind} (drift, adoption, schedules, overdue updates). */
+  public static final String FLEET_EVENTS = "patchwave_fleet_events_total";
+
   public static final List<String> ALL =
       List.of(
           ROLLOUTS,
@@ -60,7 +81,14 @@ public final class MetricNames {
           COMMAND_DURATION,
           HALT_DETECTION,
           QUARANTINED,
-          DRAINS);
+          DRAINS,
+          HOSTS_PENDING_SECURITY,
+          HOSTS_SELF_UPDATING,
+          HOSTS_SCANNED,
+          HOSTS_SCAN_FAILING,
+          SCAN_AGE_MAX,
+          SCAN_FAILURES,
+          FLEET_EVENTS);
 
   private MetricNames() {}
 }

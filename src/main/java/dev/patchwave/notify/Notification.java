@@ -5,11 +5,13 @@ import java.util.List;
 
 /**
  * What a webhook receives, besides the Slack {@code text}: the event and the rollout, and for a
- * halt the failed hosts with their check output and the quarantined versions.
+ * halt the failed hosts with their check output and the quarantined versions. Fleet events (drift,
+ * an overdue update, a refused schedule, an adopted host) have no rollout, and may name a host.
  */
 public record Notification(
     String event,
-    long rollout,
+    Long rollout,
+    String host,
     String policy,
     String phase,
     String reason,
@@ -29,13 +31,25 @@ public record Notification(
           "halted",
           "aborted",
           "completed",
-          "completed-with-skips");
+          "completed-with-skips",
+          "drift",
+          "update-overdue",
+          "schedule-refused",
+          "adopted");
 
   /** A host that failed, with why and the output of its check or step. */
   public record FailedHost(String host, String reason, String output) {}
 
   /** One line for people (Slack's {@code text}). */
   public String text() {
+    if (rollout == null) {
+      return "Patchwave "
+          + event
+          + (host == null ? "" : " on " + host)
+          + (policy == null ? "" : " (policy " + policy + ")")
+          + ": "
+          + detail;
+    }
     String head = "Patchwave rollout #" + rollout + " (" + policy + ")";
     return switch (event) {
       case "started" -> head + " started";

@@ -1,6 +1,8 @@
 package dev.patchwave.notify;
 
+import dev.patchwave.engine.FleetListener;
 import dev.patchwave.engine.RolloutListener;
+import dev.patchwave.inventory.FleetEvent;
 import dev.patchwave.rollout.Action;
 import dev.patchwave.rollout.Decision;
 import dev.patchwave.rollout.HostPhase;
@@ -14,7 +16,7 @@ import java.util.Optional;
 
 /** Turns rollout transitions into notifications and hands them to the webhooks. */
 @ApplicationScoped
-public class Notifier implements RolloutListener {
+public class Notifier implements RolloutListener, FleetListener {
 
   private final Webhooks webhooks;
   private final Clock clock;
@@ -72,6 +74,7 @@ public class Notifier implements RolloutListener {
     return new Notification(
         event,
         s.id(),
+        null,
         s.policy().name(),
         s.phase().name(),
         s.reason().name(),
@@ -81,6 +84,36 @@ public class Notifier implements RolloutListener {
         clock.instant(),
         failed,
         quarantined);
+  }
+
+  /** Drift, an overdue update, a refused schedule and an adopted host reach people. */
+  @Override
+  public void event(FleetEvent e) {
+    String event =
+        switch (e.kind()) {
+          case DRIFT_INSTALLED, DRIFT_PIN_FILE, DRIFT_SELF_UPDATING -> "drift";
+          case UPDATE_OVERDUE -> "update-overdue";
+          case SCHEDULE_REFUSED -> "schedule-refused";
+          case ADOPTED -> "adopted";
+          default -> null;
+        };
+    if (event == null) {
+      return;
+    }
+    webhooks.send(
+        new Notification(
+            event,
+            e.rollout().orElse(null),
+            e.host().orElse(null),
+            e.policy().orElse(null),
+            null,
+            e.kind().name(),
+            e.detail(),
+            null,
+            null,
+            e.at(),
+            List.of(),
+            List.of()));
   }
 
   private static Notification.FailedHost failed(HostState h) {

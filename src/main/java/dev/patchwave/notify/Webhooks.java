@@ -96,7 +96,7 @@ public class Webhooks {
       payload.set("patchwave", json.valueToTree(n));
       body = json.writeValueAsBytes(payload);
     } catch (JsonProcessingException e) {
-      LOG.errorf(e, "notification %s of rollout %d cannot be written", n.event(), n.rollout());
+      LOG.errorf(e, "notification %s of rollout %s cannot be written", n.event(), n.rollout());
       return;
     }
     for (Target t : targets) {

@@ -34,7 +34,8 @@ public final class AptPackageManager implements PackageManager {
 
   /**
    * The drop-in that turns unattended-upgrades' installs off; read after {@code 20auto-upgrades}
-   * and {@code 50unattended-upgrades}, so it wins. Downloads (Update-Package-Lists) stay as they are.
+   * and {@code 50unattended-upgrades}, so it wins. Downloads (Update-Package-Lists) stay as they
+   * are.
    */
   public static final String ADOPT_FILE = "/etc/apt/apt.conf.d/99patchwave-adopt";
 

@@ -8,15 +8,15 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * What a scan finds changed behind the controller's back, by comparing it with the previous scan
- * of the same host. Pure.
+ * What a scan finds changed behind the controller's back, by comparing it with the previous scan of
+ * the same host. Pure.
  *
  * <ul>
  *   <li>{@link Kind#INSTALLED}: a package the previous scan saw pending now has another version
  *       installed, and no rollout installed that version on this host (unattended-upgrades, a
  *       person's {@code apt upgrade}). Not judged while a rollout owns the host.
- *   <li>{@link Kind#PIN_FILE}: the quarantine pin file is missing or blocks other versions than
- *       the quarantine holds.
+ *   <li>{@link Kind#PIN_FILE}: the quarantine pin file is missing or blocks other versions than the
+ *       quarantine holds.
  *   <li>{@link Kind#SELF_UPDATING}: the host would install updates by itself (reported when it
  *       starts to, not at every scan).
  * </ul>
@@ -75,8 +75,7 @@ public final class Drift {
                       + " instead of "
                       + new TreeSet<>(quarantined)));
     }
-    boolean wasSelfUpdating =
-        previous.map(p -> p.selfUpdate().updatesItself()).orElse(false);
+    boolean wasSelfUpdating = previous.map(p -> p.selfUpdate().updatesItself()).orElse(false);
     if (now.selfUpdate().updatesItself() && !wasSelfUpdating) {
       out.add(new Finding(Kind.SELF_UPDATING, "updates itself: " + now.selfUpdate().how()));
     }

@@ -22,7 +22,8 @@ public final class HostProbe {
   public static final Command OS_RELEASE =
       Command.of(Command.Kind.SCAN, TIMEOUT, "cat", "/etc/os-release");
   public static final Command KERNEL = Command.of(Command.Kind.SCAN, TIMEOUT, "uname", "-r");
-  public static final Command BOOT_DIR = Command.of(Command.Kind.SCAN, TIMEOUT, "ls", "-1", "/boot");
+  public static final Command BOOT_DIR =
+      Command.of(Command.Kind.SCAN, TIMEOUT, "ls", "-1", "/boot");
   public static final Command HARDWARE =
       Command.of(
           Command.Kind.SCAN,

@@ -10,8 +10,8 @@ import java.util.TreeMap;
 /**
  * What one scan learned about a host: its OS, kernels, whether it waits for a reboot, the updates
  * it has pending (with their origin), held packages, the controller's pin file as found, whether it
- * would update itself, and the installed versions of the packages the previous scan saw pending
- * (so that a later scan can tell an update nobody rolled out).
+ * would update itself, and the installed versions of the packages the previous scan saw pending (so
+ * that a later scan can tell an update nobody rolled out).
  *
  * @param pinFile the versions the quarantine pin file blocks; empty when the file is missing
  * @param installed installed versions of the packages asked about (previously pending ones)

@@ -1,5 +1,7 @@
 package dev.patchwave.persistence;
 
+import dev.patchwave.inventory.FleetEvent;
+import dev.patchwave.inventory.FleetEvent.Kind;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -17,30 +19,6 @@ import java.util.Optional;
 @ApplicationScoped
 public class FleetEvents {
 
-  /** What happened; bounded, so usable as a metric label and a filter. */
-  public enum Kind {
-    DRIFT_INSTALLED,
-    DRIFT_PIN_FILE,
-    DRIFT_SELF_UPDATING,
-    ADOPTED,
-    RESTORED,
-    ADOPT_FAILED,
-    SCHEDULE_STARTED,
-    SCHEDULE_NOTHING_PENDING,
-    SCHEDULE_REFUSED,
-    UPDATE_OVERDUE
-  }
-
-  public record Entry(
-      long id,
-      Instant at,
-      Kind kind,
-      Optional<String> host,
-      Optional<String> policy,
-      Optional<Long> rollout,
-      String actor,
-      String detail) {}
-
   private final EntityManager em;
   private final Clock clock;
 
@@ -50,7 +28,7 @@ public class FleetEvents {
   }
 
   @Transactional
-  public Entry record(
+  public FleetEvent record(
       Kind kind, String host, String policy, Long rollout, String actor, String detail) {
     Instant at = clock.instant();
     String text = detail.length() > 4000 ? detail.substring(0, 3997) + "..." : detail;
@@ -64,7 +42,7 @@ public class FleetEvents {
     r.detail = text;
     r.persist();
     long id = r.id;
-    return new Entry(
+    return new FleetEvent(
         id,
         at,
         kind,
@@ -77,7 +55,7 @@ public class FleetEvents {
 
   /** Events after {@code afterId}, oldest first, optionally of one kind and one host. */
   @Transactional
-  public List<Entry> list(
+  public List<FleetEvent> list(
       Optional<Kind> kind, Optional<String> host, long afterId, int limit) {
     StringBuilder sql =
         new StringBuilder(
@@ -91,10 +69,10 @@ public class FleetEvents {
     host.ifPresent(h -> q.setParameter("host", h));
     @SuppressWarnings("unchecked")
     List<Object[]> rows = q.setMaxResults(limit).getResultList();
-    List<Entry> out = new ArrayList<>();
+    List<FleetEvent> out = new ArrayList<>();
     for (Object[] r : rows) {
       out.add(
-          new Entry(
+          new FleetEvent(
               ((Number) r[0]).longValue(),
               ScanStore.instant(r[1]),
               Kind.valueOf((String) r[2]),

@@ -37,10 +37,7 @@ public class ScanStore {
 
   /** A host's scan record: the last good scan (if any) and the last attempt. */
   public record Record(
-      String host,
-      Optional<HostScan> scan,
-      Instant attemptedAt,
-      Optional<String> error) {}
+      String host, Optional<HostScan> scan, Instant attemptedAt, Optional<String> error) {}
 
   /** One pending version across the fleet. */
   public record Pending(
@@ -268,7 +265,9 @@ public class ScanStore {
             .getResultList();
     Map<Long, List<String>> out = new TreeMap<>();
     rows.forEach(
-        r -> out.computeIfAbsent(((Number) r[0]).longValue(), k -> new ArrayList<>()).add((String) r[1]));
+        r ->
+            out.computeIfAbsent(((Number) r[0]).longValue(), k -> new ArrayList<>())
+                .add((String) r[1]));
     return out;
   }
 

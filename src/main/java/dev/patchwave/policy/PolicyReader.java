@@ -238,8 +238,7 @@ public final class PolicyReader {
                 return s.strip();
               });
       ZoneId zone = f.read("timeZone", ZoneOffset.UTC, this::zone);
-      Duration min =
-          f.read("minPackageAge", Trigger.DEFAULT_MIN_PACKAGE_AGE, b::duration);
+      Duration min = f.read("minPackageAge", Trigger.DEFAULT_MIN_PACKAGE_AGE, b::duration);
       Duration max = f.read("maxPackageAge", null, b::duration);
       if (min != null && max != null && max.compareTo(min) <= 0) {
         b.problem(

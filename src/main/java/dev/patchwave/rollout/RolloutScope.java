@@ -65,7 +65,9 @@ public record RolloutScope(
           .append(
               ignoreMinAge
                   ? "minimum package age ignored for the named packages"
-                  : "versions at least " + minPackageAge.toString().substring(2).toLowerCase() + " old");
+                  : "versions at least "
+                      + minPackageAge.toString().substring(2).toLowerCase()
+                      + " old");
     }
     return b.toString();
   }

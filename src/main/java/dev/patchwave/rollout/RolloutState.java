@@ -50,14 +50,11 @@ public record RolloutState(
         Optional.empty(), Optional.empty(), policy.spec().minPackageAge(), false);
   }
 
-  /** A new rollout of {@code policy} following {@code plan}, taking only what {@code scope} admits. */
+  /**
+   * A new rollout of {@code policy} following {@code plan}, taking only what {@code scope} admits.
+   */
   public static RolloutState start(
-      long id,
-      RolloutPolicy policy,
-      Plan plan,
-      String startedBy,
-      Instant now,
-      RolloutScope scope) {
+      long id, RolloutPolicy policy, Plan plan, String startedBy, Instant now, RolloutScope scope) {
     List<WaveState> waves = new ArrayList<>();
     Map<String, HostState> hosts = new LinkedHashMap<>();
     for (PlannedWave w : plan.waves()) {

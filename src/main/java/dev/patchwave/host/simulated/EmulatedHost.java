@@ -76,7 +76,8 @@ public final class EmulatedHost {
     Host.Simulation sim =
         host.simulation().orElseGet(() -> new Host.Simulation(Map.of(), Map.of(), List.of()));
     this.name = host.name();
-    this.versionId = host.labels().getOrDefault("os-release", "24.04").equals("22.04") ? "22.04" : "24.04";
+    this.versionId =
+        host.labels().getOrDefault("os-release", "24.04").equals("22.04") ? "22.04" : "24.04";
     this.release = versionId.equals("22.04") ? "jammy" : "noble";
     this.hardware = sim.hardware();
     this.unattendedUpgrades = sim.unattendedUpgrades();
@@ -158,8 +159,8 @@ public final class EmulatedHost {
   }
 
   /**
-   * What unattended-upgrades does when its timer fires: installs every candidate, unless turned
-   * off (or adopted). Returns what it installed.
+   * What unattended-upgrades does when its timer fires: installs every candidate, unless turned off
+   * (or adopted). Returns what it installed.
    */
   public synchronized List<PackageVersion> runUnattendedUpgrades() {
     List<PackageVersion> done = new ArrayList<>();
@@ -209,9 +210,10 @@ public final class EmulatedHost {
               ? new Reply(rebootRequired ? 0 : 1, "", "")
               : new Reply(2, "", "test: unsupported by the emulator\n");
       case "ls" ->
-          args.equals(List.of("-1", "/boot")) ? ok(bootDir()) : new Reply(2, "", "ls: unsupported\n");
-      case "systemd-detect-virt" ->
-          hardware.isPresent() ? new Reply(1, "none\n", "") : ok("kvm\n");
+          args.equals(List.of("-1", "/boot"))
+              ? ok(bootDir())
+              : new Reply(2, "", "ls: unsupported\n");
+      case "systemd-detect-virt" -> hardware.isPresent() ? new Reply(1, "none\n", "") : ok("kvm\n");
       case "apt-mark" ->
           args.equals(List.of("showhold")) ? ok("") : new Reply(1, "", "apt-mark: unsupported\n");
       case "apt-config" ->
@@ -417,7 +419,9 @@ public final class EmulatedHost {
                       + "\n")
               : Optional.empty();
       case AptPackageManager.QUARANTINE_FILE ->
-          pinFile ? Optional.of(AptPackageManager.pinFile(pinned, "quarantined")) : Optional.empty();
+          pinFile
+              ? Optional.of(AptPackageManager.pinFile(pinned, "quarantined"))
+              : Optional.empty();
       default -> Optional.empty();
     };
   }
