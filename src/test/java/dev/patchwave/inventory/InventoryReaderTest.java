@@ -99,6 +99,32 @@ class InventoryReaderTest {
   }
 
   @Test
+  void factLabelsAreTheScansAlone() {
+    String yaml =
+        """
+        apiVersion: patchwave.dev/v1
+        kind: Inventory
+        hosts:
+          - name: web-1
+            address: 10.0.0.1
+            labels: {role: web, facts.patchwave.dev/hardware: dell-r640}
+        """;
+    assertThatThrownBy(() -> InventoryReader.read(yaml))
+        .isInstanceOfSatisfying(
+            DocumentException.class,
+            e ->
+                assertThat(e.problems())
+                    .singleElement()
+                    .satisfies(
+                        p -> {
+                          assertThat(p.path())
+                              .isEqualTo("hosts[0].labels.facts.patchwave.dev/hardware");
+                          assertThat(p.location().line()).isEqualTo(6);
+                          assertThat(p.message()).contains("reserved");
+                        }));
+  }
+
+  @Test
   void bundledDemoFleetHasTheShapeTheDemoNeeds() throws IOException, DocumentException {
     String text;
     try (InputStream in = getClass().getClassLoader().getResourceAsStream("demo/fleet.yaml")) {

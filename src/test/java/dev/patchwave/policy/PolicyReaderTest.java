@@ -315,6 +315,14 @@ class PolicyReaderTest {
           blackout order           | blackouts: [{start: '2027-01-02', end: '2027-01-01'}]               | spec.blackouts[0].end                      | before start
           blackout date            | blackouts: [{start: '2027-13-01', end: '2027-01-01'}]               | spec.blackouts[0].start                    | YYYY-MM-DD
           drainTimeout             | kubernetes: {drainTimeout: soon}                                    | spec.kubernetes.drainTimeout               | expected a duration
+          trigger without schedule | trigger: {minPackageAge: 3d}                                        | spec.trigger.schedule                      | required
+          trigger five fields      | trigger: {schedule: '0 3 * * *'}                                    | spec.trigger.schedule                      | expected 6 or 7 fields
+          trigger both days        | trigger: {schedule: '0 0 3 * * MON'}                                | spec.trigger.schedule                      | exactly one of day-of-month
+          trigger hour 24          | trigger: {schedule: '0 0 24 ? * *'}                                 | spec.trigger.schedule                      | hours field
+          trigger zone             | trigger: {schedule: '0 0 3 ? * *', timeZone: CET}                   | spec.trigger.timeZone                      | IANA time zone
+          trigger max below min    | trigger: {schedule: '0 0 3 ? * *', minPackageAge: 3d, maxPackageAge: 1d} | spec.trigger.maxPackageAge          | longer than minPackageAge
+          trigger unknown field    | trigger: {schedule: '0 0 3 ? * *', cron: x}                         | spec.trigger.cron                          | unknown field
+          adopt                    | adopt: sometimes                                                    | spec.adopt                                 | true or false
           """)
   void badSpecFieldIsRejectedWithItsPath(String label, String field, String path, String message) {
     String yaml =
@@ -335,6 +343,25 @@ class PolicyReaderTest {
                           assertThat(p.location().line()).isPositive();
                           assertThat(p.message()).contains(message);
                         }));
+  }
+
+  @Test
+  void aTriggerIsReadWithItsDefaults() throws DocumentException {
+    RolloutPolicy p =
+        PolicyReader.read(
+            MINIMAL
+                + "  adopt: true\n  trigger: {schedule: '0 0 3 ? * MON-FRI', timeZone: Europe/Berlin}\n");
+    RolloutPolicy.Trigger t = p.spec().trigger().orElseThrow();
+    assertThat(t.schedule()).isEqualTo("0 0 3 ? * MON-FRI");
+    assertThat(t.timeZone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+    assertThat(t.minPackageAge()).isEqualTo(Duration.ofDays(3));
+    assertThat(t.maxPackageAge()).isEmpty();
+    assertThat(p.spec().minPackageAge()).isEqualTo(Duration.ofDays(3));
+    assertThat(p.spec().adopt()).isTrue();
+    RolloutPolicy plain = PolicyReader.read(MINIMAL);
+    assertThat(plain.spec().trigger()).isEmpty();
+    assertThat(plain.spec().minPackageAge()).isZero();
+    assertThat(plain.spec().adopt()).isFalse();
   }
 
   @ParameterizedTest
