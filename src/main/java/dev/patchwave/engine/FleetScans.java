@@ -205,7 +205,7 @@ public class FleetScans {
             v -> store.installedByRollout(host.name(), v),
             new HashSet<>(blocked),
             owned);
-    PackageManager pm = scanner.driver(host).orElseThrow();
+    PackageManager pm = scanner.driver(host);
     for (Drift.Finding f : drift) {
       event(
           switch (f.kind()) {
@@ -217,11 +217,7 @@ public class FleetScans {
           null,
           f.detail());
       if (f.kind() == Drift.Kind.PIN_FILE) {
-        run(
-            host,
-            pm.writeQuarantine(blocked, "patchwave quarantine (rewritten after drift)"),
-            "host.pin",
-            "rewrote the quarantine pin file: " + (blocked.isEmpty() ? "none" : blocked));
+        rewritePins(host, pm, blocked);
       }
     }
     adoptOrRestore(host, scan, pm);
@@ -259,6 +255,30 @@ public class FleetScans {
             adoption.get()[0],
             "no policy with adopt: true selects it any more; undid: " + adoption.get()[1]);
       }
+    }
+  }
+
+  private void rewritePins(Host host, PackageManager pm, List<PackageVersion> blocked) {
+    String what = "rewrote the quarantine pins: " + (blocked.isEmpty() ? "none" : blocked);
+    try (HostSession s = hosts.open(host)) {
+      CommandResult r =
+          PackageQueries.writeQuarantine(
+              s, pm, blocked, "patchwave quarantine (rewritten after drift)");
+      audit.record(
+          AuditLog.CONTROLLER,
+          "host.pin",
+          host.name(),
+          r.succeeded() ? AuditLog.Outcome.SUCCESS : AuditLog.Outcome.FAILED,
+          null,
+          what + (r.succeeded() ? "" : ": " + r.summary()));
+    } catch (HostException e) {
+      audit.record(
+          AuditLog.CONTROLLER,
+          "host.pin",
+          host.name(),
+          AuditLog.Outcome.FAILED,
+          null,
+          what + ": " + e.getClass().getSimpleName());
     }
   }
 

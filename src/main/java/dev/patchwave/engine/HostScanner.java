@@ -5,7 +5,6 @@ import dev.patchwave.host.HostException;
 import dev.patchwave.host.HostExecutor;
 import dev.patchwave.host.HostExecutor.HostSession;
 import dev.patchwave.inventory.Host;
-import dev.patchwave.patch.AptPackageManager;
 import dev.patchwave.patch.HostProbe;
 import dev.patchwave.patch.HostScan;
 import dev.patchwave.patch.PackageManager;
@@ -33,16 +32,15 @@ public final class HostScanner {
 
   private final HostExecutor hosts;
   private final Clock clock;
-  private final PackageManager apt = new AptPackageManager();
 
   public HostScanner(HostExecutor hosts, Clock clock) {
     this.hosts = hosts;
     this.clock = clock;
   }
 
-  /** The driver for {@code host}, or empty when there is none yet. */
-  Optional<PackageManager> driver(Host host) {
-    return host.packageManager() == Host.PackageFamily.APT ? Optional.of(apt) : Optional.empty();
+  /** The driver for {@code host}. */
+  PackageManager driver(Host host) {
+    return PackageQueries.driver(host);
   }
 
   /**
@@ -50,9 +48,7 @@ public final class HostScanner {
    * (those the previous scan saw pending).
    */
   public HostScan scan(Host host, Collection<String> askInstalled) throws ScanFailed {
-    PackageManager pm =
-        driver(host)
-            .orElseThrow(() -> new ScanFailed("no " + host.packageManager().word + " driver yet"));
+    PackageManager pm = driver(host);
     try (HostSession s = hosts.open(host)) {
       HostProbe.Os os = HostProbe.parseOsRelease(s.run(HostProbe.OS_RELEASE).stdout());
       String kernel = HostProbe.parseKernel(s.run(HostProbe.KERNEL).stdout());
@@ -62,15 +58,15 @@ public final class HostScanner {
       Optional<String> virt =
           HostProbe.parseVirtualization(s.run(HostProbe.VIRTUALIZATION).stdout());
       CommandResult refreshed = s.run(pm.refreshIndex());
-      if (!refreshed.succeeded()) {
+      if (!PackageQueries.ok(pm, pm.refreshIndex(), refreshed)) {
         throw new ScanFailed("refreshing the package index failed: " + refreshed.summary());
       }
-      CommandResult listed = s.run(pm.listUpdates());
-      if (!listed.succeeded()) {
-        throw new ScanFailed("listing updates failed: " + listed.summary());
+      PackageQueries.Listed listed = PackageQueries.pending(s, pm);
+      if (listed instanceof PackageQueries.Listed.Failed f) {
+        throw new ScanFailed(f.why());
       }
-      List<PendingUpdate> pending = pm.parseUpdates(listed.stdout());
-      boolean reboot = s.run(pm.rebootRequired()).exitCode() == 0;
+      List<PendingUpdate> pending = ((PackageQueries.Listed.Pending) listed).updates();
+      boolean reboot = PackageQueries.rebootNeeded(s, pm);
       List<String> rebootBy =
           reboot ? pm.parseRebootRequiredBy(s.run(pm.rebootRequiredBy()).stdout()) : List.of();
       List<String> held = pm.parseHeld(s.run(pm.heldPackages()).stdout());

@@ -6,7 +6,6 @@ import dev.patchwave.host.HostException;
 import dev.patchwave.host.HostExecutor;
 import dev.patchwave.host.HostExecutor.HostSession;
 import dev.patchwave.inventory.Host;
-import dev.patchwave.patch.AptPackageManager;
 import dev.patchwave.patch.Command;
 import dev.patchwave.patch.PackageManager;
 import dev.patchwave.patch.PackageManager.InstallFailure;
@@ -64,7 +63,6 @@ public final class HostSteps {
   private final HealthChecker health;
   private final Supplier<List<Host>> inventory;
   private final Supplier<List<PackageVersion>> quarantined;
-  private final PackageManager apt = new AptPackageManager();
   private final ActionLog actions;
   private final Optional<NodeOperations> nodes;
   private final PackageAges ages;
@@ -145,19 +143,14 @@ public final class HostSteps {
     if (host.isEmpty()) {
       return new Needs.Unknown(Reason.HOST_GONE, "not in the inventory");
     }
-    if (host.get().packageManager() != Host.PackageFamily.APT) {
-      return new Needs.Unknown(
-          Reason.SURVEY_FAILED, "no " + host.get().packageManager().word + " driver yet");
-    }
     try (HostSession s = hosts.open(host.get())) {
       PackageManager pm = manager(host.get());
       s.run(pm.refreshIndex());
-      CommandResult listed = s.run(pm.listUpdates());
-      if (!listed.succeeded()) {
-        return new Needs.Unknown(
-            Reason.SURVEY_FAILED, "listing updates failed: " + listed.summary());
+      PackageQueries.Listed listed = PackageQueries.pending(s, pm);
+      if (listed instanceof PackageQueries.Listed.Failed f) {
+        return new Needs.Unknown(Reason.SURVEY_FAILED, f.why());
       }
-      List<PendingUpdate> pending = pm.parseUpdates(listed.stdout());
+      List<PendingUpdate> pending = ((PackageQueries.Listed.Pending) listed).updates();
       ages.seen(name, pending, clock.instant());
       RolloutScope scope = rollout.scope();
       List<PackageVersion> inPolicy =
@@ -177,8 +170,9 @@ public final class HostSteps {
       if (wanted.isEmpty()) {
         return new Needs.Versions(List.of(), heldBack);
       }
-      CommandResult simulated = s.run(pm.simulateInstall(wanted));
-      if (!simulated.succeeded()) {
+      Command simulate = pm.simulateInstall(wanted);
+      CommandResult simulated = s.run(simulate);
+      if (!PackageQueries.ok(pm, simulate, simulated)) {
         return new Needs.Unknown(
             Reason.SURVEY_FAILED, "simulating the install failed: " + simulated.summary());
       }
@@ -310,13 +304,13 @@ public final class HostSteps {
     PackageManager pm = manager(host.get());
     Set<String> names = set.byName().keySet();
     try (HostSession s = hosts.open(host.get())) {
-      CommandResult listed = s.run(pm.listUpdates());
-      if (!listed.succeeded()) {
-        return failed(
-            name, Reason.INSTALL_FAILED, "listing updates failed: " + listed.summary(), false);
+      PackageQueries.Listed listed = PackageQueries.pending(s, pm);
+      if (listed instanceof PackageQueries.Listed.Failed f) {
+        return failed(name, Reason.INSTALL_FAILED, f.why(), false);
       }
       List<PendingUpdate> pending =
-          pm.parseUpdates(listed.stdout()).stream().filter(u -> names.contains(u.name())).toList();
+          ((PackageQueries.Listed.Pending) listed)
+              .updates().stream().filter(u -> names.contains(u.name())).toList();
       Map<String, Set<String>> offered =
           pending.isEmpty()
               ? Map.of()
@@ -335,8 +329,9 @@ public final class HostSteps {
       List<PackageVersion> install =
           selection.install().stream().filter(v -> !blocked.contains(v)).toList();
       if (!install.isEmpty()) {
-        CommandResult simulated = s.run(pm.simulateInstall(install));
-        if (!simulated.succeeded()) {
+        Command simulate = pm.simulateInstall(install);
+        CommandResult simulated = s.run(simulate);
+        if (!PackageQueries.ok(pm, simulate, simulated)) {
           return failed(name, Reason.VERSION_UNAVAILABLE, simulated.summary(), false);
         }
         List<PackageVersion> outside =
@@ -351,17 +346,19 @@ public final class HostSteps {
         if (!mayAct.getAsBoolean()) {
           throw new Abandoned(name);
         }
-        CommandResult installed = s.run(pm.install(install));
+        Command installing = pm.install(install);
+        CommandResult installed = s.run(installing);
+        boolean done = PackageQueries.ok(pm, installing, installed);
         actions.record(
             "host.install",
             name,
-            installed.succeeded(),
+            done,
             "rollout "
                 + rollout.id()
                 + ": "
                 + join(install)
-                + (installed.succeeded() ? "" : ": " + installed.summary()));
-        if (!installed.succeeded()) {
+                + (done ? "" : ": " + installed.summary()));
+        if (!done) {
           InstallFailure why = pm.classifyFailure(installed.exitCode(), installed.stderr());
           return switch (why) {
             case LOCKED -> failed(name, Reason.DPKG_LOCKED, installed.summary(), true);
@@ -377,7 +374,7 @@ public final class HostSteps {
               .map(e -> new PackageVersion(e.getKey(), e.getValue()))
               .filter(set::contains)
               .toList();
-      boolean reboot = s.run(pm.rebootRequired()).exitCode() == 0;
+      boolean reboot = PackageQueries.rebootNeeded(s, pm);
       Optional<String> kernel = pm.parseNextKernel(s.run(pm.nextKernel()).stdout());
       return new Observation.HostPatched(name, present, reboot, kernel);
     } catch (HostException.HostKeyRejected e) {
@@ -456,15 +453,12 @@ public final class HostSteps {
     return new Observation.HealthReport(name, health.run(rollout.policy(), host.get(), progress));
   }
 
-  /** Writes the quarantine pins to every apt host that answers; returns the hosts it missed. */
+  /** Writes the quarantine pins to every host that answers; returns the hosts it missed. */
   public List<String> writePins(Collection<PackageVersion> versions, String explanation) {
     List<String> missed = new ArrayList<>();
     for (Host h : inventory.get()) {
-      if (h.packageManager() != Host.PackageFamily.APT) {
-        continue;
-      }
       try (HostSession s = hosts.open(h)) {
-        CommandResult r = s.run(apt.writeQuarantine(versions, explanation));
+        CommandResult r = PackageQueries.writeQuarantine(s, manager(h), versions, explanation);
         actions.record(
             "host.pin",
             h.name(),
@@ -512,11 +506,8 @@ public final class HostSteps {
     return Optional.empty();
   }
 
-  private PackageManager manager(Host host) {
-    if (host.packageManager() != Host.PackageFamily.APT) {
-      throw new IllegalStateException("no " + host.packageManager().word + " driver yet");
-    }
-    return apt;
+  private static PackageManager manager(Host host) {
+    return PackageQueries.driver(host);
   }
 
   private Optional<Host> find(String name) {

@@ -65,6 +65,16 @@ public final class AptPackageManager implements PackageManager {
   }
 
   @Override
+  public List<Command> pendingQueries() {
+    return List.of(listUpdates());
+  }
+
+  @Override
+  public List<PendingUpdate> parsePending(List<String> outputs) {
+    return parseUpdates(outputs.get(0));
+  }
+
+  /** A simulated dist-upgrade: every pending update with its candidate and suites. */
   public Command listUpdates() {
     List<String> argv = new ArrayList<>(List.of("apt-get", "-s", "-q"));
     argv.addAll(NO_LOCK);
@@ -72,7 +82,7 @@ public final class AptPackageManager implements PackageManager {
     return new Command(Command.Kind.LIST_UPDATES, argv, null, QUERY_TIMEOUT);
   }
 
-  @Override
+  /** The {@code Inst} lines of a simulation, as pending updates. */
   public List<PendingUpdate> parseUpdates(String stdout) {
     List<PendingUpdate> out = new ArrayList<>();
     for (String line : stdout.split("\n")) {
@@ -196,6 +206,16 @@ public final class AptPackageManager implements PackageManager {
   }
 
   @Override
+  public Command rebootProbe() {
+    return rebootRequired();
+  }
+
+  @Override
+  public boolean rebootNeeded(int exitCode, String stdout) {
+    return exitCode == 0;
+  }
+
+  /** Exits 0 when the host needs a reboot ({@code /var/run/reboot-required} exists). */
   public Command rebootRequired() {
     return Command.of(Command.Kind.PROBE, QUERY_TIMEOUT, "test", "-f", REBOOT_REQUIRED_FILE);
   }
@@ -215,7 +235,14 @@ public final class AptPackageManager implements PackageManager {
     return KERNEL_RELEASE.matcher(release).matches() ? Optional.of(release) : Optional.empty();
   }
 
+  /** The pin file is Patchwave's alone: what was there does not matter. */
   @Override
+  public Command writeQuarantine(
+      Collection<PackageVersion> versions, String explanation, String current) {
+    return writeQuarantine(versions, explanation);
+  }
+
+  /** Writes the pin file blocking {@code versions} (removes it when there are none). */
   public Command writeQuarantine(Collection<PackageVersion> versions, String explanation) {
     if (versions.isEmpty()) {
       return Command.of(Command.Kind.WRITE_PINS, QUERY_TIMEOUT, "rm", "-f", QUARANTINE_FILE);

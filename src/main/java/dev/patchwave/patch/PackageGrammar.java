@@ -26,9 +26,12 @@ public final class PackageGrammar {
   /** RPM names: letters, digits and {@code - . _ +}; a letter or digit first. */
   private static final Pattern RPM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
 
-  /** RPM {@code [epoch:]version-release}; neither part holds '-'. */
+  /**
+   * RPM {@code [epoch:]version-release}; neither part holds '-'; a letter or digit first (releases
+   * such as {@code 427.13.1.el9_4} hold '_').
+   */
   private static final Pattern RPM_VERSION =
-      Pattern.compile("(?:\\d{1,9}:)?[A-Za-z0-9._+~^]{1,64}-[A-Za-z0-9._+~^]{1,64}");
+      Pattern.compile("(?:\\d{1,9}:)?[A-Za-z0-9][\\w.+~^]{0,63}-[A-Za-z0-9][\\w.+~^]{0,63}");
 
   public static boolean isDebianName(String s) {
     return s != null && DEBIAN_NAME.matcher(s).matches();

@@ -16,10 +16,22 @@ public interface PackageManager {
   /** Refreshes the package index (apt-get update). */
   Command refreshIndex();
 
-  /** Lists pending updates without installing anything. */
-  Command listUpdates();
+  /**
+   * The commands that list pending updates without installing anything (apt: one simulated
+   * dist-upgrade; dnf: check-update, the security advisories, the installed versions); their
+   * outputs, in the same order, go to {@link #parsePending}.
+   */
+  List<Command> pendingQueries();
 
-  List<PendingUpdate> parseUpdates(String stdout);
+  List<PendingUpdate> parsePending(List<String> outputs);
+
+  /**
+   * Whether {@code command} did its job, from its exit code and error output (dnf check-update
+   * exits 100 when updates are pending; a dnf simulation exits 1 after printing its transaction).
+   */
+  default boolean accepted(Command command, int exitCode, String stdout, String stderr) {
+    return exitCode == 0;
+  }
 
   /** Lists every version the repositories offer for {@code names}. */
   Command availableVersions(Collection<String> names);
@@ -43,16 +55,22 @@ public interface PackageManager {
 
   Map<String, String> parseInstalled(String stdout);
 
-  /** Exits 0 when the host needs a reboot to finish the update. */
-  Command rebootRequired();
+  /** Tells whether the host needs a reboot to finish the update ({@link #rebootNeeded}). */
+  Command rebootProbe();
+
+  boolean rebootNeeded(int exitCode, String stdout);
 
   /** Prints the kernel the host will boot next. */
   Command nextKernel();
 
   Optional<String> parseNextKernel(String stdout);
 
-  /** Blocks {@code versions} on the host (empty: removes the block). */
-  Command writeQuarantine(Collection<PackageVersion> versions, String explanation);
+  /**
+   * Blocks exactly {@code versions} on the host (empty: removes the block), given the block file as
+   * {@link #readQuarantine} found it ({@code current}, empty if missing): a driver whose file is
+   * shared with other tools (dnf's versionlock list) keeps their lines.
+   */
+  Command writeQuarantine(Collection<PackageVersion> versions, String explanation, String current);
 
   /** Prints the quarantine block as the host has it. */
   Command readQuarantine();
