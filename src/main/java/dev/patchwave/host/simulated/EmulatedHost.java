@@ -4,6 +4,7 @@ import dev.patchwave.inventory.Host;
 import dev.patchwave.inventory.Host.Fault;
 import dev.patchwave.inventory.Host.FaultEffect;
 import dev.patchwave.patch.AptPackageManager;
+import dev.patchwave.patch.DnfPackageManager;
 import dev.patchwave.patch.PackageGrammar;
 import dev.patchwave.patch.PackageVersion;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +53,8 @@ public final class EmulatedHost {
   private final String name;
   private final String release;
   private final String versionId;
+  private final boolean dnf;
+  private String lockList;
   private final Optional<Host.Hardware> hardware;
   private boolean unattendedUpgrades;
   private boolean adopted;
@@ -76,9 +79,10 @@ public final class EmulatedHost {
     Host.Simulation sim =
         host.simulation().orElseGet(() -> new Host.Simulation(Map.of(), Map.of(), List.of()));
     this.name = host.name();
-    this.versionId =
-        host.labels().getOrDefault("os-release", "24.04").equals("22.04") ? "22.04" : "24.04";
-    this.release = versionId.equals("22.04") ? "jammy" : "noble";
+    this.dnf = host.packageManager() == Host.PackageFamily.DNF;
+    String label = host.labels().getOrDefault("os-release", dnf ? "9.4" : "24.04");
+    this.versionId = dnf ? label : label.equals("22.04") ? "22.04" : "24.04";
+    this.release = dnf ? "el" + versionId : versionId.equals("22.04") ? "jammy" : "noble";
     this.hardware = sim.hardware();
     this.unattendedUpgrades = sim.unattendedUpgrades();
     this.clock = clock;
@@ -86,7 +90,8 @@ public final class EmulatedHost {
     this.installed = new TreeMap<>(sim.installed());
     sim.available().forEach((p, v) -> available.put(p, new ArrayList<>(List.of(v))));
     this.faults = List.copyOf(sim.faults());
-    this.runningKernel = newestInstalledKernel().orElse("6.8.0-1-generic");
+    this.runningKernel =
+        newestInstalledKernel().orElse(dnf ? "5.14.0-1.el9.x86_64" : "6.8.0-1-generic");
   }
 
   public String name() {
@@ -184,6 +189,7 @@ public final class EmulatedHost {
   public synchronized void deletePinFile() {
     pinned.clear();
     pinFile = false;
+    lockList = null;
   }
 
   /** Brings a panicked host back (an operator power-cycled it into the old kernel). */
@@ -200,6 +206,12 @@ public final class EmulatedHost {
     }
     String cmd = words.get(0);
     List<String> args = words.subList(1, words.size());
+    if (dnf) {
+      Optional<Reply> r = answerDnf(cmd, args, stdin);
+      if (r.isPresent()) {
+        return r.get();
+      }
+    }
     return switch (cmd) {
       case "true" -> ok("");
       case "apt-get" -> aptGet(args);
@@ -238,6 +250,206 @@ public final class EmulatedHost {
       }
       default -> new Reply(127, "", cmd + ": command not found\n");
     };
+  }
+
+  /** The commands of a dnf host (Rocky, RHEL), as dnf 4 answers them; empty: not dnf's. */
+  private Optional<Reply> answerDnf(String cmd, List<String> args, byte[] stdin) {
+    String text = new String(stdin, StandardCharsets.UTF_8);
+    return Optional.ofNullable(
+        switch (cmd) {
+          case "dnf" -> dnfCommand(args);
+          case "rpm" -> rpm(args);
+          case "grubby" ->
+              args.equals(List.of("--default-kernel"))
+                  ? ok("/boot/vmlinuz-" + newestInstalledKernel().orElse(runningKernel) + "\n")
+                  : new Reply(1, "", "grubby: unsupported by the emulator\n");
+          case "tee" -> {
+            if (args.equals(List.of(DnfPackageManager.VERSIONLOCK_LIST))) {
+              lockList = text;
+              pinned.clear();
+              pinned.addAll(new DnfPackageManager().parseQuarantine(0, text).orElse(List.of()));
+              pinFile = true;
+              yield ok(text);
+            }
+            yield null;
+          }
+          case "sed" -> {
+            if (args.size() == 4 && args.get(3).equals(DnfPackageManager.AUTOMATIC_CONF)) {
+              adopted = args.get(2).endsWith("\\1no/");
+              yield ok("");
+            }
+            yield new Reply(4, "", "sed: refused by the emulator\n");
+          }
+          case "systemctl" ->
+              args.equals(
+                      List.of("is-enabled", "dnf-automatic.timer", "dnf-automatic-install.timer"))
+                  ? new Reply(
+                      unattendedUpgrades ? 0 : 1,
+                      (unattendedUpgrades ? "enabled" : "disabled") + "\ndisabled\n",
+                      "")
+                  : null;
+          default -> null;
+        });
+  }
+
+  private Reply dnfCommand(List<String> all) {
+    List<String> args = all.stream().filter(a -> !a.equals("-q")).toList();
+    if (args.equals(List.of("makecache"))) {
+      return ok("");
+    }
+    if (args.equals(List.of("check-update"))) {
+      StringBuilder out = new StringBuilder("\n");
+      for (String pkg : available.keySet()) {
+        Optional<String> c = candidate(pkg);
+        if (c.isPresent() && !c.get().equals(installed.get(pkg))) {
+          out.append(String.format("%-40s %-35s %s%n", pkg + ".x86_64", c.get(), "baseos"));
+        }
+      }
+      return new Reply(out.length() > 1 ? 100 : 0, out.toString(), "");
+    }
+    if (args.equals(List.of("updateinfo", "list", "--updates", "security"))) {
+      StringBuilder out = new StringBuilder();
+      for (String pkg : available.keySet()) {
+        Optional<String> c = candidate(pkg);
+        if (c.isPresent() && !c.get().equals(installed.get(pkg))) {
+          out.append("RLSA-2026:0001 Important/Sec. ")
+              .append(pkg)
+              .append('-')
+              .append(c.get())
+              .append(".x86_64\n");
+        }
+      }
+      return ok(out.toString());
+    }
+    if (args.equals(List.of("needs-restarting", "-r"))) {
+      return rebootRequired
+          ? new Reply(
+              1,
+              "Core libraries or services have been updated since boot-up:\n  * kernel\n\n"
+                  + "Reboot is required to fully utilize these updates.\n",
+              "")
+          : ok(
+              "No core libraries or services have been updated since boot-up.\n"
+                  + "Reboot should not be necessary.\n");
+    }
+    if (args.equals(List.of("versionlock", "list"))) {
+      return ok(
+          lockList == null
+              ? ""
+              : lockList
+                  .lines()
+                  .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                  .map(l -> l + "\n")
+                  .collect(java.util.stream.Collectors.joining()));
+    }
+    if (args.size() >= 3
+        && args.subList(0, 3).equals(List.of("--showduplicates", "list", "--available"))) {
+      StringBuilder out = new StringBuilder("Available Packages\n");
+      for (String pkg : args.subList(3, args.size())) {
+        for (String v : available.getOrDefault(pkg, List.of())) {
+          if (!pinned.contains(new PackageVersion(pkg, v))) {
+            out.append(String.format("%-40s %-35s %s%n", pkg + ".x86_64", v, "baseos"));
+          }
+        }
+      }
+      return ok(out.toString());
+    }
+    int at = args.indexOf("install");
+    if (at < 0) {
+      return new Reply(2, "", "No such command: " + String.join(" ", args) + "\n");
+    }
+    boolean simulate = args.contains("--assumeno");
+    List<PackageVersion> wanted = new ArrayList<>();
+    for (String a : args.subList(at + 1, args.size())) {
+      Optional<PackageVersion> v = nevr(a);
+      if (v.isEmpty()
+          || !available.getOrDefault(v.get().name(), List.of()).contains(v.get().version())) {
+        return new Reply(1, "", "Error: Unable to find a match: " + a + "\n");
+      }
+      if (pinned.contains(v.get())) {
+        return new Reply(
+            1,
+            "",
+            "All matches were filtered out by exclude filtering for argument: "
+                + a
+                + "\nError: Unable to find a match: "
+                + a
+                + "\n");
+      }
+      if (!v.get().version().equals(installed.get(v.get().name()))) {
+        wanted.add(v.get());
+      }
+    }
+    if (wanted.isEmpty()) {
+      return ok("Dependencies resolved.\nNothing to do.\nComplete!\n");
+    }
+    if (simulate) {
+      StringBuilder out =
+          new StringBuilder(
+              "Dependencies resolved.\n"
+                  + "=".repeat(80)
+                  + "\n Package        Architecture   Version          Repository   Size\n"
+                  + "=".repeat(80)
+                  + "\nUpgrading:\n");
+      for (PackageVersion v : wanted) {
+        out.append(String.format(" %-20s x86_64  %-28s baseos   1.2 M%n", v.name(), v.version()));
+      }
+      out.append("\nTransaction Summary\n").append("=".repeat(80)).append('\n');
+      return new Reply(1, out.toString(), "Operation aborted.\n");
+    }
+    if (dpkgLocked) {
+      return new Reply(1, "", "Waiting for process with pid 4242 to finish.\n");
+    }
+    for (PackageVersion v : wanted) {
+      installed.put(v.name(), v.version());
+      if (isKernel(v.name())) {
+        rebootRequired = true;
+      }
+      if (hasFault(v, FaultEffect.PANIC_ON_INSTALL)) {
+        panicked = true;
+        return new Reply(255, "", "Connection to " + name + " closed by remote host.\n");
+      }
+    }
+    return ok("Complete!\n");
+  }
+
+  /** {@code name-[epoch:]version-release} as the emulator's packages know it. */
+  private Optional<PackageVersion> nevr(String arg) {
+    for (String pkg : available.keySet()) {
+      if (arg.startsWith(pkg + "-")) {
+        String v = arg.substring(pkg.length() + 1);
+        if (available.get(pkg).contains(v)) {
+          return Optional.of(new PackageVersion(pkg, v));
+        }
+      }
+    }
+    int release = arg.lastIndexOf('-');
+    int version = release <= 0 ? -1 : arg.lastIndexOf('-', release - 1);
+    return version <= 0
+        ? Optional.empty()
+        : Optional.of(new PackageVersion(arg.substring(0, version), arg.substring(version + 1)));
+  }
+
+  private Reply rpm(List<String> args) {
+    StringBuilder out = new StringBuilder();
+    if (args.size() >= 3 && args.get(0).equals("-qa")) {
+      installed.forEach((p, v) -> out.append(p).append('\t').append(v).append('\n'));
+      return ok(out.toString());
+    }
+    if (args.size() >= 4 && args.get(0).equals("-q") && args.get(1).equals("--qf")) {
+      boolean missing = false;
+      for (String pkg : args.subList(3, args.size())) {
+        String v = installed.get(pkg);
+        if (v == null) {
+          out.append("package ").append(pkg).append(" is not installed\n");
+          missing = true;
+        } else {
+          out.append(pkg).append('\t').append(v).append('\n');
+        }
+      }
+      return new Reply(missing ? 1 : 0, out.toString(), "");
+    }
+    return new Reply(1, "", "rpm: unsupported by the emulator\n");
   }
 
   private Reply aptGet(List<String> args) {
@@ -400,14 +612,22 @@ public final class EmulatedHost {
     return switch (path) {
       case "/proc/sys/kernel/random/boot_id" -> Optional.of(bootId + "\n");
       case "/etc/os-release" ->
-          Optional.of(
-              "PRETTY_NAME=\"Ubuntu "
-                  + versionId
-                  + " LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\""
-                  + versionId
-                  + "\"\nVERSION_CODENAME="
-                  + release
-                  + "\nID=ubuntu\nID_LIKE=debian\n");
+          dnf
+              ? Optional.of(
+                  "NAME=\"Rocky Linux\"\nVERSION=\""
+                      + versionId
+                      + " (Blue Onyx)\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n"
+                      + "VERSION_ID=\""
+                      + versionId
+                      + "\"\n")
+              : Optional.of(
+                  "PRETTY_NAME=\"Ubuntu "
+                      + versionId
+                      + " LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\""
+                      + versionId
+                      + "\"\nVERSION_CODENAME="
+                      + release
+                      + "\nID=ubuntu\nID_LIKE=debian\n");
       case "/sys/class/dmi/id/sys_vendor" -> hardware.map(h -> h.vendor() + "\n");
       case "/sys/class/dmi/id/product_name" -> hardware.map(h -> h.product() + "\n");
       case AptPackageManager.REBOOT_REQUIRED_PKGS ->
@@ -416,6 +636,15 @@ public final class EmulatedHost {
                   installed.keySet().stream()
                           .filter(EmulatedHost::isKernel)
                           .collect(java.util.stream.Collectors.joining("\n"))
+                      + "\n")
+              : Optional.empty();
+      case DnfPackageManager.VERSIONLOCK_LIST ->
+          dnf && pinFile ? Optional.ofNullable(lockList) : Optional.empty();
+      case DnfPackageManager.AUTOMATIC_CONF ->
+          dnf && unattendedUpgrades
+              ? Optional.of(
+                  "[commands]\nupgrade_type = security\ndownload_updates = yes\napply_updates = "
+                      + (adopted ? "no" : "yes")
                       + "\n")
               : Optional.empty();
       case AptPackageManager.QUARANTINE_FILE ->
@@ -511,13 +740,19 @@ public final class EmulatedHost {
   private Optional<String> newestInstalledKernel() {
     return installed.entrySet().stream()
         .filter(e -> isKernel(e.getKey()))
-        .map(e -> kernelRelease(e.getValue()))
+        .map(e -> dnf ? Optional.of(rpmKernelRelease(e.getValue())) : kernelRelease(e.getValue()))
         .flatMap(Optional::stream)
         .max(EmulatedHost::compareNatural);
   }
 
   static boolean isKernel(String pkg) {
-    return pkg.startsWith("linux-image-");
+    return pkg.startsWith("linux-image-") || pkg.equals("kernel") || pkg.equals("kernel-core");
+  }
+
+  /** {@code 5.14.0-427.13.1.el9_4} to {@code 5.14.0-427.13.1.el9_4.x86_64}. */
+  static String rpmKernelRelease(String evr) {
+    int colon = evr.indexOf(':');
+    return (colon < 0 ? evr : evr.substring(colon + 1)) + ".x86_64";
   }
 
   /** {@code 6.8.0-49.49} or {@code 5.15.0.126.124} to {@code 6.8.0-49-generic}. */
@@ -567,7 +802,7 @@ public final class EmulatedHost {
     if (words.isEmpty()) {
       return false;
     }
-    return (words.contains("install") && !words.contains("-s"))
+    return (words.contains("install") && !words.contains("-s") && !words.contains("--assumeno"))
         || words.contains("reboot")
         || words.get(0).equals("tee")
         || words.get(0).equals("rm");

@@ -1,0 +1,199 @@
+package dev.patchwave.engine;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.patchwave.host.simulated.EmulatedHost;
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.testing.DnfFleet;
+import dev.patchwave.testing.EmulatedSshServer;
+import dev.patchwave.testing.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The same safety on a dnf fleet (Rocky Linux 9 over real SSH): scans read it, the bad kernel
+ * reaches one host, is quarantined through the versionlock list everywhere else, a good fix rolls
+ * out with exact EVRs, and a host running dnf-automatic is adopted.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = DnfFleet.class, restrictToAnnotatedClass = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DnfFleetTest {
+
+  @BeforeAll
+  static void admin() {
+    TestTokens.actAsAdmin();
+    RestAssured.config =
+        RestAssured.config()
+            .encoderConfig(
+                EncoderConfig.encoderConfig()
+                    .encodeContentTypeAs("application/yaml", ContentType.TEXT));
+  }
+
+  static void putPolicy(String name, String spec) {
+    given()
+        .contentType("application/yaml")
+        .body(
+            "apiVersion: patchwave.dev/v1\nkind: RolloutPolicy\nmetadata: {name: "
+                + name
+                + "}\nspec:\n"
+                + spec.indent(2))
+        .put("/api/v1/policies/" + name)
+        .then()
+        .statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+  }
+
+  static long start(String body) {
+    return given()
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/api/v1/rollouts")
+        .then()
+        .statusCode(201)
+        .extract()
+        .jsonPath()
+        .getLong("id");
+  }
+
+  static JsonPath awaitFinished(long id) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> given().get("/api/v1/rollouts/" + id).jsonPath().getString("phase"),
+            p -> p.startsWith("COMPLETED") || p.equals("HALTED"));
+    return given().get("/api/v1/rollouts/" + id).jsonPath();
+  }
+
+  @Test
+  @Order(1)
+  void aScanReadsARockyHost() {
+    JsonPath h =
+        given().post("/api/v1/hosts/pg-a-1/scan").then().statusCode(200).extract().jsonPath();
+    assertThat(h.getString("scanError")).isNull();
+    assertThat(h.getString("scan.osId")).isEqualTo("rocky");
+    assertThat(h.getString("scan.osRelease")).isEqualTo("9.4");
+    assertThat(h.getString("scan.kernel")).isEqualTo(DnfFleet.KERNEL + ".x86_64");
+    assertThat(h.getString("scan.pending.find { it.name == 'kernel-core' }.candidate"))
+        .isEqualTo(DnfFleet.BAD);
+    assertThat(h.getString("scan.pending.find { it.name == 'openssl' }.installed"))
+        .isEqualTo(DnfFleet.OPENSSL_OLD);
+    assertThat(h.getBoolean("scan.pending.find { it.name == 'openssl' }.security")).isTrue();
+    assertThat(h.getMap("host.labels")).containsEntry("facts.patchwave.dev/os-id", "rocky");
+    JsonPath auto = given().post("/api/v1/hosts/pg-b-3/scan").then().extract().jsonPath();
+    assertThat(auto.getString("scan.selfUpdate.how")).contains("apply_updates = yes");
+  }
+
+  @Test
+  @Order(2)
+  void theBadKernelReachesOneHostAndIsExcludedOnEveryOther() {
+    putPolicy(
+        "pg-kernels",
+        """
+        selector: {matchLabels: {role: postgres}}
+        packages: {include: ["kernel*"]}
+        disruption: {groupBy: [pg-cluster], maxUnavailablePerGroup: 1, maxUnavailable: 2}
+        waves:
+          - {name: canary, size: 1}
+          - {name: rest, size: 100%}
+        health: {interval: 5s, timeout: 5s}
+        """);
+    long id = start("{\"policy\": \"pg-kernels\"}");
+    JsonPath halted = awaitFinished(id);
+    assertThat(halted.getString("phase")).isEqualTo("HALTED");
+    String canary = halted.getString("waves[0].hosts[0]");
+    PackageVersion bad = new PackageVersion("kernel-core", DnfFleet.BAD);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(DnfFleet.SERVERS.values())
+                    .filteredOn(s -> !s.host().name().equals(canary))
+                    .allSatisfy(s -> assertThat(s.host().pins()).containsExactly(bad)));
+    for (EmulatedSshServer s : DnfFleet.SERVERS.values()) {
+      EmulatedHost h = s.host();
+      assertThat(s.injections()).isEmpty();
+      List<List<String>> installs =
+          h.received().stream()
+              .filter(r -> r.mutating() && r.argv().contains("install"))
+              .map(EmulatedHost.Received::argv)
+              .toList();
+      if (h.name().equals(canary)) {
+        assertThat(installs)
+            .singleElement()
+            .satisfies(argv -> assertThat(argv).contains("kernel-core-" + DnfFleet.BAD));
+        assertThat(h.isPanicked()).isTrue();
+      } else {
+        assertThat(installs).as("installs on %s", h.name()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
+  void anOpensslFixRollsOutWithExactVersions() {
+    putPolicy(
+        "pg-openssl",
+        """
+        selector: {matchLabels: {role: postgres}}
+        packages: {include: ["openssl"]}
+        disruption: {groupBy: [pg-cluster], maxUnavailablePerGroup: 1, maxUnavailable: 2}
+        waves:
+          - {name: canary, size: 1}
+          - {name: rest, size: 100%}
+        health: {checks: [{builtin: reachable}, {builtin: system-running}]}
+        """);
+    // while the canary is down, its cluster is not touched (a member is down); an operator brings
+    // it back on its old kernel first
+    DnfFleet.SERVERS.values().stream()
+        .map(EmulatedSshServer::host)
+        .filter(EmulatedHost::isPanicked)
+        .forEach(EmulatedHost::powerCycle);
+    long id = start("{\"policy\": \"pg-openssl\"}");
+    JsonPath done = awaitFinished(id);
+    assertThat(done.getString("phase")).startsWith("COMPLETED");
+    assertThat(done.getList("patchSet.version")).containsExactly(DnfFleet.OPENSSL_FIX);
+    long patched =
+        DnfFleet.SERVERS.values().stream()
+            .filter(s -> DnfFleet.OPENSSL_FIX.equals(s.host().installed().get("openssl")))
+            .count();
+    assertThat(patched).isEqualTo(6);
+  }
+
+  @Test
+  @Order(4)
+  void aHostRunningDnfAutomaticIsAdopted() {
+    putPolicy(
+        "pg-adopt",
+        """
+        selector: {matchLabels: {pg-cluster: b}}
+        adopt: true
+        waves:
+          - {size: 100%}
+        """);
+    EmulatedHost auto = DnfFleet.host("pg-b-3");
+    auto.publish("openssl", "1:3.0.7-28.el9");
+    given().post("/api/v1/hosts/pg-b-3/scan").then().statusCode(200);
+    assertThat(auto.adopted()).isTrue();
+    assertThat(auto.runUnattendedUpgrades()).isEmpty();
+    assertThat(
+            given()
+                .post("/api/v1/hosts/pg-b-3/scan")
+                .jsonPath()
+                .getBoolean("scan.selfUpdate.updatesItself"))
+        .isFalse();
+  }
+}
