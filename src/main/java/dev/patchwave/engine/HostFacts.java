@@ -20,7 +20,15 @@ public class HostFacts {
 
   private final ScanStore scans;
   private final Map<String, SortedMap<String, String>> facts = new ConcurrentHashMap<>();
-  private volatile boolean loaded;
+
+  /** When the facts were last read from the database (System.nanoTime), 0 before the first. */
+  private volatile long loadedAt;
+
+  /**
+   * How long facts read from the database stand before they are read again: another replica's scans
+   * (the leader scans) reach this one within it.
+   */
+  static final long RELOAD_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
 
   /** The last join, reused while neither the hosts nor the facts changed. */
   private record Joined(List<Host> base, long version, List<Host> joined) {}
@@ -76,15 +84,14 @@ public class HostFacts {
   }
 
   private void load() {
-    if (loaded) {
+    long at = loadedAt;
+    if (at != 0 && System.nanoTime() - at < RELOAD_NANOS) {
       return;
     }
     synchronized (this) {
-      if (!loaded) {
-        scans
-            .all()
-            .forEach((host, r) -> r.scan().ifPresent(s -> facts.putIfAbsent(host, s.factLabels())));
-        loaded = true;
+      if (loadedAt == at) {
+        scans.all().forEach((host, r) -> r.scan().ifPresent(s -> learned(host, s)));
+        loadedAt = System.nanoTime();
       }
     }
   }

@@ -72,6 +72,7 @@ public class ScheduledRollouts implements FleetSchedule.Handler {
   private final Duration scanInterval;
   private final boolean triggersEnabled;
   private final Duration syncEvery;
+  private final Duration overdueEvery;
   private final ExecutorService fired =
       Executors.newSingleThreadExecutor(RolloutEngine.daemon("patchwave-trigger"));
   private final ScheduledExecutorService timer =
@@ -92,7 +93,10 @@ public class ScheduledRollouts implements FleetSchedule.Handler {
       @ConfigProperty(name = "patchwave.schedule.triggers-enabled", defaultValue = "true")
           boolean triggersEnabled,
       @ConfigProperty(name = "patchwave.schedule.sync-interval", defaultValue = "30s")
-          Duration syncEvery) {
+          Duration syncEvery,
+      @ConfigProperty(name = "patchwave.schedule.overdue-interval", defaultValue = "5m")
+          Duration overdueEvery) {
+    this.overdueEvery = overdueEvery;
     this.schedule = schedule;
     this.scans = scans;
     this.store = store;
@@ -123,10 +127,14 @@ public class ScheduledRollouts implements FleetSchedule.Handler {
     fired.shutdownNow();
   }
 
+  private volatile Instant overdueChecked = Instant.MIN;
+
   private void housekeeping() {
     try {
       syncTriggers();
-      if (engine.isActive()) {
+      Instant now = clock.instant();
+      if (engine.isActive() && !now.isBefore(overdueChecked.plus(overdueEvery))) {
+        overdueChecked = now;
         checkOverdue();
       }
     } catch (RuntimeException e) {
