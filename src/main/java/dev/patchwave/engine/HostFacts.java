@@ -41,10 +41,15 @@ public class HostFacts {
     this.scans = scans;
   }
 
-  /** {@code hosts} with their fact labels added (inventory labels never use the prefix). */
+  /**
+   * {@code hosts} with their fact labels added. Labels under the prefix are the scans' alone: one
+   * that a source brought anyway (a Kubernetes node labelled so) is dropped.
+   */
   public List<Host> join(List<Host> hosts) {
     load();
-    if (facts.isEmpty()) {
+    if (facts.isEmpty()
+        && hosts.stream()
+            .noneMatch(h -> h.labels().keySet().stream().anyMatch(HostFacts::reserved))) {
       return hosts;
     }
     Joined j = last;
@@ -58,11 +63,13 @@ public class HostFacts {
   }
 
   private Host join(Host h) {
-    SortedMap<String, String> f = facts.get(h.name());
-    if (f == null || f.isEmpty()) {
+    SortedMap<String, String> f = facts.getOrDefault(h.name(), new TreeMap<>());
+    boolean foreign = h.labels().keySet().stream().anyMatch(HostFacts::reserved);
+    if (f.isEmpty() && !foreign) {
       return h;
     }
     TreeMap<String, String> labels = new TreeMap<>(h.labels());
+    labels.keySet().removeIf(HostFacts::reserved);
     labels.putAll(f);
     return new Host(
         h.name(),
@@ -73,6 +80,10 @@ public class HostFacts {
         labels,
         h.kubernetesNode(),
         h.simulation());
+  }
+
+  private static boolean reserved(String key) {
+    return key.startsWith(HostScan.FACTS_PREFIX);
   }
 
   /** A good scan of {@code host}: its facts replace the ones before. */

@@ -20,6 +20,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -143,6 +144,26 @@ class ScansAndSchedulesTest {
           .as("commands on %s", h)
           .noneMatch(EmulatedHost.Received::mutating);
     }
+  }
+
+  @Test
+  @Order(2)
+  void aFailedScanKeepsTheLastGoodOneAndSaysWhy() {
+    EmulatedHost db1 = ScanFleet.host("db-1");
+    db1.powerOff();
+    TestClock.CLOCK.advance(Duration.ofMinutes(1));
+    try {
+      JsonPath failed = scan("db-1");
+      assertThat(failed.getString("scanError")).startsWith("unreachable");
+      assertThat(failed.getString("scan.osRelease")).isEqualTo("22.04");
+      assertThat(Instant.parse(failed.getString("lastAttempt")))
+          .isAfter(Instant.parse(failed.getString("scan.at")));
+      assertThat(failed.getMap("host.labels"))
+          .containsEntry("facts.patchwave.dev/os-release", "22.04");
+    } finally {
+      db1.powerCycle();
+    }
+    assertThat(scan("db-1").getString("scanError")).isNull();
   }
 
   @Test

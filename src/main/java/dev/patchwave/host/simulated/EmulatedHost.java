@@ -192,6 +192,11 @@ public final class EmulatedHost {
     lockList = null;
   }
 
+  /** Switches the host off (a person pulled the plug); {@link #powerCycle} brings it back. */
+  public synchronized void powerOff() {
+    panicked = true;
+  }
+
   /** Brings a panicked host back (an operator power-cycled it into the old kernel). */
   public synchronized void powerCycle() {
     panicked = false;
