@@ -8,12 +8,9 @@ import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.testing.DnfFleet;
 import dev.patchwave.testing.EmulatedSshServer;
-import dev.patchwave.testing.TestTokens;
+import dev.patchwave.testing.RolloutApi;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
-import io.restassured.config.EncoderConfig;
-import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 import java.util.List;
@@ -35,47 +32,19 @@ class DnfFleetTest {
 
   @BeforeAll
   static void admin() {
-    TestTokens.actAsAdmin();
-    RestAssured.config =
-        RestAssured.config()
-            .encoderConfig(
-                EncoderConfig.encoderConfig()
-                    .encodeContentTypeAs("application/yaml", ContentType.TEXT));
+    RolloutApi.adminWithYaml();
   }
 
   static void putPolicy(String name, String spec) {
-    given()
-        .contentType("application/yaml")
-        .body(
-            "apiVersion: patchwave.dev/v1\nkind: RolloutPolicy\nmetadata: {name: "
-                + name
-                + "}\nspec:\n"
-                + spec.indent(2))
-        .put("/api/v1/policies/" + name)
-        .then()
-        .statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+    RolloutApi.putYamlPolicy(name, spec);
   }
 
   static long start(String body) {
-    return given()
-        .contentType(ContentType.JSON)
-        .body(body)
-        .post("/api/v1/rollouts")
-        .then()
-        .statusCode(201)
-        .extract()
-        .jsonPath()
-        .getLong("id");
+    return RolloutApi.startWith(body);
   }
 
   static JsonPath awaitFinished(long id) {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> given().get("/api/v1/rollouts/" + id).jsonPath().getString("phase"),
-            p -> p.startsWith("COMPLETED") || p.equals("HALTED"));
-    return given().get("/api/v1/rollouts/" + id).jsonPath();
+    return RolloutApi.awaitFinished(id, Duration.ofSeconds(60));
   }
 
   @Test

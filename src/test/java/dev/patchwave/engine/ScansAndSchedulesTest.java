@@ -8,14 +8,12 @@ import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.inventory.FleetEvent;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.rollout.RolloutState;
+import dev.patchwave.testing.RolloutApi;
 import dev.patchwave.testing.ScanFleet;
 import dev.patchwave.testing.TestClock;
-import dev.patchwave.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.RestAssured;
-import io.restassured.config.EncoderConfig;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -69,25 +67,15 @@ class ScansAndSchedulesTest {
 
   @BeforeAll
   static void admin() {
-    TestTokens.actAsAdmin();
-    RestAssured.config =
-        RestAssured.config()
-            .encoderConfig(
-                EncoderConfig.encoderConfig()
-                    .encodeContentTypeAs("application/yaml", ContentType.TEXT));
+    RolloutApi.adminWithYaml();
   }
 
   static void putPolicy(String name, String spec) {
-    given()
-        .contentType("application/yaml")
-        .body(
-            "apiVersion: patchwave.dev/v1\nkind: RolloutPolicy\nmetadata: {name: "
-                + name
-                + "}\nspec:\n"
-                + spec.indent(2))
-        .put("/api/v1/policies/" + name)
-        .then()
-        .statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+    RolloutApi.putYamlPolicy(name, spec);
+  }
+
+  static JsonPath awaitFinished(long id) {
+    return RolloutApi.awaitFinished(id, Duration.ofSeconds(30));
   }
 
   static JsonPath scan(String host) {
@@ -101,15 +89,6 @@ class ScansAndSchedulesTest {
 
   static List<Map<String, Object>> events(String kind) {
     return given().queryParam("kind", kind).get("/api/v1/events").jsonPath().getList("$");
-  }
-
-  static JsonPath awaitFinished(long id) {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> given().get("/api/v1/rollouts/" + id).jsonPath().getString("phase"),
-            p -> p.startsWith("COMPLETED") || p.equals("HALTED"));
-    return given().get("/api/v1/rollouts/" + id).jsonPath();
   }
 
   @Test

@@ -75,15 +75,7 @@ public class DnfFleet implements QuarkusTestResourceLifecycleManager {
               .append("}}\n");
         }
       }
-      Files.write(dir.resolve("known_hosts"), known);
-      Files.writeString(dir.resolve("inventory.yaml"), inventory.toString());
-      Files.createDirectories(dir.resolve("policies"));
-      Map<String, String> config = new LinkedHashMap<>();
-      config.put("patchwave.inventory.file", dir.resolve("inventory.yaml").toString());
-      config.put("patchwave.ssh.private-key-file", key.toString());
-      config.put("patchwave.ssh.known-hosts-file", dir.resolve("known_hosts").toString());
-      config.put("patchwave.ssh.connect-timeout", "2s");
-      config.put("patchwave.policies.dir", dir.resolve("policies").toString());
+      Map<String, String> config = FleetFiles.write(dir, key, known, inventory.toString());
       config.put("patchwave.reboot.poll-interval", "100ms");
       config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:dnf-fleet;DB_CLOSE_DELAY=-1");
       return config;
@@ -94,13 +86,6 @@ public class DnfFleet implements QuarkusTestResourceLifecycleManager {
 
   @Override
   public void stop() {
-    for (EmulatedSshServer s : SERVERS.values()) {
-      try {
-        s.close();
-      } catch (Exception e) {
-        // best effort
-      }
-    }
-    SERVERS.clear();
+    FleetFiles.close(SERVERS);
   }
 }

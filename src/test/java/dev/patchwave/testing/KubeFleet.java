@@ -153,14 +153,7 @@ public class KubeFleet implements QuarkusTestResourceLifecycleManager {
 
   @Override
   public void stop() {
-    for (EmulatedSshServer s : SERVERS.values()) {
-      try {
-        s.close();
-      } catch (Exception e) {
-        // best effort
-      }
-    }
-    SERVERS.clear();
+    FleetFiles.close(SERVERS);
     apiServer.shutdownNow();
     client.close();
     server.destroy();

@@ -85,15 +85,7 @@ public class ScanFleet implements QuarkusTestResourceLifecycleManager {
             .append(s.role())
             .append("}}\n");
       }
-      Files.write(dir.resolve("known_hosts"), known);
-      Files.writeString(dir.resolve("inventory.yaml"), inventory.toString());
-      Files.createDirectories(dir.resolve("policies"));
-      Map<String, String> config = new LinkedHashMap<>();
-      config.put("patchwave.inventory.file", dir.resolve("inventory.yaml").toString());
-      config.put("patchwave.ssh.private-key-file", key.toString());
-      config.put("patchwave.ssh.known-hosts-file", dir.resolve("known_hosts").toString());
-      config.put("patchwave.ssh.connect-timeout", "2s");
-      config.put("patchwave.policies.dir", dir.resolve("policies").toString());
+      Map<String, String> config = FleetFiles.write(dir, key, known, inventory.toString());
       config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:scan-fleet;DB_CLOSE_DELAY=-1");
       return config;
     } catch (Exception e) {
@@ -103,13 +95,6 @@ public class ScanFleet implements QuarkusTestResourceLifecycleManager {
 
   @Override
   public void stop() {
-    for (EmulatedSshServer s : SERVERS.values()) {
-      try {
-        s.close();
-      } catch (Exception e) {
-        // best effort
-      }
-    }
-    SERVERS.clear();
+    FleetFiles.close(SERVERS);
   }
 }

@@ -84,15 +84,7 @@ public class SshFleet implements QuarkusTestResourceLifecycleManager {
                         .toList()))
             .append("}\n");
       }
-      Files.write(dir.resolve("known_hosts"), known);
-      Files.writeString(dir.resolve("inventory.yaml"), inventory.toString());
-      Files.createDirectories(dir.resolve("policies"));
-      Map<String, String> config = new LinkedHashMap<>();
-      config.put("patchwave.inventory.file", dir.resolve("inventory.yaml").toString());
-      config.put("patchwave.ssh.private-key-file", key.toString());
-      config.put("patchwave.ssh.known-hosts-file", dir.resolve("known_hosts").toString());
-      config.put("patchwave.ssh.connect-timeout", "2s");
-      config.put("patchwave.policies.dir", dir.resolve("policies").toString());
+      Map<String, String> config = FleetFiles.write(dir, key, known, inventory.toString());
       config.put("patchwave.reboot.poll-interval", "100ms");
       if (ownDatabase) {
         // quarantines of other tests must not leak into this fleet
@@ -123,13 +115,6 @@ public class SshFleet implements QuarkusTestResourceLifecycleManager {
 
   @Override
   public void stop() {
-    for (EmulatedSshServer s : SERVERS.values()) {
-      try {
-        s.close();
-      } catch (Exception e) {
-        // best effort
-      }
-    }
-    SERVERS.clear();
+    FleetFiles.close(SERVERS);
   }
 }
