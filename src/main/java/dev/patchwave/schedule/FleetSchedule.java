@@ -111,9 +111,10 @@ public class FleetSchedule {
         stale.remove(key);
         RolloutPolicy.Trigger t = e.getValue();
         Trigger existing = quartz.getTrigger(key);
+        TimeZone zone = TimeZone.getTimeZone(t.timeZone());
         if (existing instanceof CronTrigger c
             && c.getCronExpression().equals(t.schedule())
-            && c.getTimeZone().toZoneId().equals(t.timeZone())) {
+            && c.getTimeZone().getID().equals(zone.getID())) {
           continue;
         }
         JobKey job = JobKey.jobKey(e.getKey(), POLICY_GROUP);
@@ -124,7 +125,7 @@ public class FleetSchedule {
                 .usingJobData("policy", e.getKey())
                 .withSchedule(
                     CronScheduleBuilder.cronSchedule(t.schedule())
-                        .inTimeZone(TimeZone.getTimeZone(t.timeZone()))
+                        .inTimeZone(zone)
                         .withMisfireHandlingInstructionDoNothing())
                 .build();
         if (!quartz.checkExists(job)) {

@@ -64,6 +64,7 @@ class ScansAndSchedulesTest {
   static final String HARDWARE = "facts.patchwave.dev/hardware";
 
   @Inject ScheduledRollouts schedules;
+  @Inject org.quartz.Scheduler quartz;
 
   @BeforeAll
   static void admin() {
@@ -209,7 +210,7 @@ class ScansAndSchedulesTest {
 
   @Test
   @Order(4)
-  void aScheduleTakesOnlyVersionsOlderThanTheMinimumAge() {
+  void aScheduleTakesOnlyVersionsOlderThanTheMinimumAge() throws Exception {
     putPolicy(
         "nightly",
         """
@@ -219,6 +220,32 @@ class ScansAndSchedulesTest {
           - {name: all, size: 100%}
         health: {checks: [{builtin: reachable}]}
         """);
+    // kept in Quartz, in its time zone, and left alone while the policy does not change
+    schedules.syncTriggers();
+    var key = org.quartz.TriggerKey.triggerKey("nightly", "policy-trigger");
+    var trigger = (org.quartz.CronTrigger) quartz.getTrigger(key);
+    assertThat(trigger.getCronExpression()).isEqualTo("0 0 3 ? * *");
+    assertThat(trigger.getTimeZone().getID()).isEqualTo("Europe/Berlin");
+    schedules.syncTriggers();
+    assertThat(quartz.getTrigger(key).getStartTime()).isEqualTo(trigger.getStartTime());
+    putPolicy(
+        "utc-nightly",
+        """
+        selector: {matchLabels: {role: nobody}}
+        trigger: {schedule: "0 0 2 ? * *"}
+        waves:
+          - {size: 100%}
+        """);
+    schedules.syncTriggers();
+    var utc = org.quartz.TriggerKey.triggerKey("utc-nightly", "policy-trigger");
+    java.util.Date utcStart = quartz.getTrigger(utc).getStartTime();
+    Thread.sleep(1100); // a trigger built again would start later (Quartz keeps whole seconds)
+    schedules.syncTriggers();
+    assertThat(quartz.getTrigger(utc).getStartTime()).isEqualTo(utcStart);
+    given().delete("/api/v1/policies/utc-nightly").then().statusCode(204);
+    schedules.syncTriggers();
+    assertThat(quartz.checkExists(utc)).isFalse();
+
     // the versions were first seen by the scans above: younger than 3 days
     assertThat(schedules.fire("nightly")).isEmpty();
     assertThat(events("SCHEDULE_NOTHING_PENDING"))
