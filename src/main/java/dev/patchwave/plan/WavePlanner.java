@@ -13,8 +13,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Turns a policy and an inventory into a {@link Plan}.
@@ -75,7 +73,25 @@ public final class WavePlanner {
     private final String[] groupNames;
     private final int[] groupSize;
     private final int[][] hostGroups;
+
+    /** Each host's group names ({@code key=value}), shared by its placements. */
+    private final List<String>[] groupLists;
+
+    /** The explanation of an in-line placement, one per wave. */
+    private String inLine;
+
+    private int inLineWave = -1;
     private final int[] order;
+
+    /** The hosts not in any wave yet, in spread order (the first {@code unassignedCount}). */
+    private final int[] unassigned;
+
+    private int unassignedCount;
+
+    /** Per-group work arrays of {@link #attempt}, reused: a plan makes many attempts. */
+    private final int[] scratchCount;
+
+    private final int[] scratchShares;
     private final boolean[] assigned;
     private final boolean[] inWave;
 
@@ -105,13 +121,16 @@ public final class WavePlanner {
               .sorted(Comparator.comparing(Host::name))
               .toArray(Host[]::new);
       this.n = hosts.length;
+      if (n >= 1 << 20) {
+        throw new IllegalArgumentException("at most " + ((1 << 20) - 1) + " hosts per plan");
+      }
       for (int i = 1; i < n; i++) {
         if (hosts[i].name().equals(hosts[i - 1].name())) {
           throw new IllegalArgumentException("host names must be unique: " + hosts[i].name());
         }
       }
       List<String> groupBy = policy.spec().disruption().groupBy();
-      TreeMap<String, Integer> ids = new TreeMap<>();
+      HashMap<String, Integer> ids = new HashMap<>();
       String[][] names = new String[n][];
       for (int i = 0; i < n; i++) {
         names[i] = hosts[i].groups(groupBy).toArray(String[]::new);
@@ -120,11 +139,16 @@ public final class WavePlanner {
         }
       }
       groupNames = ids.keySet().toArray(String[]::new);
+      Arrays.sort(groupNames);
       for (int i = 0; i < groupNames.length; i++) {
         ids.put(groupNames[i], i);
       }
       groupSize = new int[groupNames.length];
       hostGroups = new int[n][];
+      groupLists = new List[n];
+      for (int i = 0; i < n; i++) {
+        groupLists[i] = List.of(names[i]);
+      }
       for (int i = 0; i < n; i++) {
         hostGroups[i] = new int[names[i].length];
         for (int j = 0; j < names[i].length; j++) {
@@ -133,6 +157,10 @@ public final class WavePlanner {
         }
       }
       order = spreadOrder();
+      scratchCount = new int[groupNames.length];
+      scratchShares = new int[groupNames.length];
+      unassigned = order.clone();
+      unassignedCount = n;
       assigned = new boolean[n];
       inWave = new boolean[n];
       taken = new int[groupNames.length];
@@ -164,19 +192,16 @@ public final class WavePlanner {
           seen[g]++;
         }
       }
-      Integer[] idx = new Integer[n];
+      // sort by (position, index) as one long: positions are fractions a/b with b <= n, so two
+      // different ones differ by more than 1/n^2 > 2^-40 and keep their order at 40 bits
+      long[] keys = new long[n];
       for (int i = 0; i < n; i++) {
-        idx[i] = i;
+        keys[i] = ((long) Math.floor(position[i] * (1L << 40)) << 20) | i;
       }
-      Arrays.sort(
-          idx,
-          (a, b) -> {
-            int c = Double.compare(position[a], position[b]);
-            return c != 0 ? c : Integer.compare(a, b);
-          });
+      Arrays.sort(keys);
       int[] out = new int[n];
       for (int i = 0; i < n; i++) {
-        out[i] = idx[i];
+        out[i] = (int) (keys[i] & ((1 << 20) - 1));
       }
       return out;
     }
@@ -276,13 +301,13 @@ public final class WavePlanner {
       // cannot fill it, the wave is smaller and so are its shares: find the largest size whose own
       // shares fill it (a wave of max(1, pinned) hosts always can).
       int[] need = needs(policyWave, added, done + want);
-      List<Integer> members = attempt(canaries, want, done, need, false);
-      if (members.size() < want) {
+      int[] members = attempt(canaries, want, done, need, false);
+      if (members.length < want) {
         int lo = Math.max(1, pinned);
-        int hi = members.size();
+        int hi = members.length;
         while (lo < hi) {
           int mid = (lo + hi + 1) >>> 1;
-          if (attempt(canaries, mid, done, need, false).size() == mid) {
+          if (attempt(canaries, mid, done, need, false).length == mid) {
             lo = mid;
           } else {
             hi = mid - 1;
@@ -292,15 +317,15 @@ public final class WavePlanner {
       }
       members = attempt(canaries, want, done, need, true);
       Adjustment adjustment = Adjustment.NONE;
-      if (members.size() < requested) {
+      if (members.length < requested) {
         adjustment = Adjustment.REDUCED_FOR_SPREAD;
         waveNotes.add(
             "reduced from "
                 + requested
                 + " to "
-                + members.size()
+                + members.length
                 + " hosts so that no redundancy group has more than its share of this wave");
-      } else if (members.size() > requested) {
+      } else if (members.length > requested) {
         adjustment = Adjustment.ENLARGED_FOR_COVERAGE;
       }
       if (added) {
@@ -308,17 +333,24 @@ public final class WavePlanner {
             "added after the last policy wave: its hosts could not fit earlier without putting"
                 + " more than a group's share into one wave");
       }
-      List<Placement> placements = new ArrayList<>(members.size());
-      for (int k = 0; k < members.size(); k++) {
-        int i = members.get(k);
+      List<Placement> placements = new ArrayList<>(members.length);
+      for (int k = 0; k < members.length; k++) {
+        int i = members[k];
         assigned[i] = true;
         inWave[i] = false;
         for (int g : hostGroups[i]) {
           taken[g]++;
         }
         placements.add(
-            placement(i, index, canary && k < pinned, coverage.get(i), added, members.size()));
+            placement(i, index, canary && k < pinned, coverage.get(i), added, members.length));
       }
+      int kept = 0;
+      for (int k = 0; k < unassignedCount; k++) {
+        if (!assigned[unassigned[k]]) {
+          unassigned[kept++] = unassigned[k];
+        }
+      }
+      unassignedCount = kept;
       return new PlannedWave(
           index,
           name,
@@ -338,9 +370,10 @@ public final class WavePlanner {
       return (int) Math.max(1, ((long) groupSize[g] * size + n - 1) / n);
     }
 
-    private int blockingGroup(int i, int[] count, int size) {
+    /** The first group of host i that already has its share ({@code shares}) of the wave. */
+    private int blockingGroup(int i, int[] count, int[] shares) {
       for (int g : hostGroups[i]) {
-        if (count[g] >= share(g, size)) {
+        if (count[g] >= shares[g]) {
           return g;
         }
       }
@@ -354,27 +387,33 @@ public final class WavePlanner {
      * so far; then anyone who fits. So no group piles up for the last wave. With {@code record},
      * remembers for each skipped host the group that pushed it back.
      */
-    private List<Integer> attempt(
-        List<Integer> pinned, int size, int done, int[] need, boolean record) {
-      int[] count = new int[groupNames.length];
-      List<Integer> members = new ArrayList<>(size);
+    private int[] attempt(List<Integer> pinned, int size, int done, int[] need, boolean record) {
+      int[] count = scratchCount;
+      Arrays.fill(count, 0);
+      int[] members = new int[Math.max(size, pinned.size())];
+      int placed = 0;
       for (int i : pinned) {
-        members.add(i);
+        members[placed++] = i;
         inWave[i] = true;
         for (int g : hostGroups[i]) {
           count[g]++;
         }
       }
       int cumulative = done + size;
-      for (int pass = 0; pass < 3 && members.size() < size; pass++) {
-        for (int i : order) {
-          if (members.size() >= size) {
+      int[] shares = scratchShares;
+      for (int g = 0; g < shares.length; g++) {
+        shares[g] = share(g, size);
+      }
+      for (int pass = 0; pass < 3 && placed < size; pass++) {
+        for (int k = 0; k < unassignedCount; k++) {
+          int i = unassigned[k];
+          if (placed >= size) {
             break;
           }
-          if (assigned[i] || inWave[i]) {
+          if (inWave[i]) {
             continue;
           }
-          int blocking = blockingGroup(i, count, size);
+          int blocking = blockingGroup(i, count, shares);
           boolean wanted =
               switch (pass) {
                 case 0 -> isNeeded(i, count, need);
@@ -382,7 +421,7 @@ public final class WavePlanner {
                 default -> true;
               };
           if (blocking < 0 && wanted) {
-            members.add(i);
+            members[placed++] = i;
             inWave[i] = true;
             for (int g : hostGroups[i]) {
               count[g]++;
@@ -394,10 +433,13 @@ public final class WavePlanner {
           }
         }
       }
+      int[] out = placed == members.length ? members : Arrays.copyOf(members, placed);
       if (!record) {
-        members.forEach(i -> inWave[i] = false);
+        for (int i : out) {
+          inWave[i] = false;
+        }
       }
-      return members;
+      return out;
     }
 
     /**
@@ -460,23 +502,28 @@ public final class WavePlanner {
       if ((coverBy.isEmpty() && mustProve.isEmpty()) || n == 0) {
         return;
       }
-      TreeMap<String, Integer> valueIds = new TreeMap<>();
+      HashMap<String, Integer> valueIds = new HashMap<>();
       String[][] pairs = new String[n][];
       for (int i = 0; i < n; i++) {
         Host h = hosts[i];
-        TreeSet<String> own = new TreeSet<>();
-        coverBy.stream()
-            .filter(h.labels()::containsKey)
-            .map(k -> k + "=" + h.labels().get(k))
-            .forEach(own::add);
         Collection<String> proofs = mustProve.get(h.name());
+        List<String> own = new ArrayList<>(coverBy.size() + (proofs == null ? 0 : proofs.size()));
+        for (String k : coverBy) {
+          String v = h.labels().get(k);
+          if (v != null) {
+            own.add(k + "=" + v);
+          }
+        }
         if (proofs != null) {
           own.addAll(proofs);
         }
-        pairs[i] = own.toArray(String[]::new);
-        own.forEach(p -> valueIds.putIfAbsent(p, 0));
+        pairs[i] = own.stream().distinct().sorted().toArray(String[]::new);
+        for (String p : pairs[i]) {
+          valueIds.putIfAbsent(p, 0);
+        }
       }
       String[] valueNames = valueIds.keySet().toArray(String[]::new);
+      Arrays.sort(valueNames);
       for (int v = 0; v < valueNames.length; v++) {
         valueIds.put(valueNames[v], v);
       }
@@ -484,7 +531,10 @@ public final class WavePlanner {
       int[][] groups = new int[n][];
       for (int k = 0; k < n; k++) {
         int i = order[k];
-        values[k] = Arrays.stream(pairs[i]).mapToInt(valueIds::get).toArray();
+        values[k] = new int[pairs[i].length];
+        for (int j = 0; j < pairs[i].length; j++) {
+          values[k][j] = valueIds.get(pairs[i][j]);
+        }
         groups[k] = hostGroups[i];
       }
       int[] capacity = new int[groupNames.length];
@@ -554,7 +604,7 @@ public final class WavePlanner {
 
     private Placement placement(
         int i, int wave, boolean canary, String coverage, boolean added, int waveSize) {
-      List<String> groups = Arrays.stream(hostGroups[i]).mapToObj(g -> groupNames[g]).toList();
+      List<String> groups = groupLists[i];
       if (canary) {
         return new Placement(hosts[i].name(), groups, Reason.CANARY_COVERAGE, coverage, "");
       }
@@ -573,24 +623,25 @@ public final class WavePlanner {
                 + ", its share of that wave",
             "");
       }
+      if (inLineWave != wave) {
+        inLineWave = wave;
+        inLine =
+            "wave " + waveNames.get(wave) + " holds " + waveSize + " of " + n + " selected hosts";
+      }
       return new Placement(
-          hosts[i].name(),
-          groups,
-          added ? Reason.ADDED_WAVE : Reason.IN_LINE,
-          "wave " + waveNames.get(wave) + " holds " + waveSize + " of " + n + " selected hosts",
-          "");
+          hosts[i].name(), groups, added ? Reason.ADDED_WAVE : Reason.IN_LINE, inLine, "");
     }
 
     /** Step 6: first-fit batches within the disruption limits. */
-    private List<Batch> batches(List<Placement> placements, List<Integer> members) {
+    private List<Batch> batches(List<Placement> placements, int[] members) {
       int perGroup = policy.spec().disruption().maxUnavailablePerGroup();
       int perBatch = policy.spec().disruption().maxUnavailable().ofTotalRoundedDownAtLeastOne(n);
       List<List<Placement>> batches = new ArrayList<>();
-      Map<Long, Integer> groupInBatch = new HashMap<>();
+      GroupCounts groupInBatch = new GroupCounts(members.length * 3);
       int[] firstFree = new int[groupNames.length];
       int firstOpen = 0;
-      for (int k = 0; k < members.size(); k++) {
-        int i = members.get(k);
+      for (int k = 0; k < members.length; k++) {
+        int i = members[k];
         int b = firstOpen;
         for (int g : hostGroups[i]) {
           b = Math.max(b, firstFree[g]);
@@ -606,8 +657,8 @@ public final class WavePlanner {
             b == 0 ? "" : whyNotEarlier(i, b - 1, batches, groupInBatch, perGroup, perBatch);
         batches.get(b).add(new Placement(p.host(), p.groups(), p.reason(), p.detail(), why));
         for (int g : hostGroups[i]) {
-          groupInBatch.merge(key(g, b), 1, Integer::sum);
-          while (groupInBatch.getOrDefault(key(g, firstFree[g]), 0) >= perGroup) {
+          groupInBatch.add(g, b);
+          while (groupInBatch.get(g, firstFree[g]) >= perGroup) {
             firstFree[g]++;
           }
         }
@@ -626,14 +677,14 @@ public final class WavePlanner {
         int i,
         int b,
         List<List<Placement>> batches,
-        Map<Long, Integer> groupInBatch,
+        GroupCounts groupInBatch,
         int perGroup,
         int perBatch) {
       if (b < batches.size() && batches.get(b).size() >= perBatch) {
         return false;
       }
       for (int g : hostGroups[i]) {
-        if (groupInBatch.getOrDefault(key(g, b), 0) >= perGroup) {
+        if (groupInBatch.get(g, b) >= perGroup) {
           return false;
         }
       }
@@ -644,11 +695,11 @@ public final class WavePlanner {
         int i,
         int b,
         List<List<Placement>> batches,
-        Map<Long, Integer> groupInBatch,
+        GroupCounts groupInBatch,
         int perGroup,
         int perBatch) {
       for (int g : hostGroups[i]) {
-        if (groupInBatch.getOrDefault(key(g, b), 0) >= perGroup) {
+        if (groupInBatch.get(g, b) >= perGroup) {
           return "batch "
               + (b + 2)
               + ": "
@@ -674,9 +725,83 @@ public final class WavePlanner {
       }
       return "batch " + (b + 2);
     }
+  }
 
+  /**
+   * How many hosts of each group each batch holds: an open-addressing table keyed by (group,
+   * batch), without boxing (a plan of 100,000 hosts fills hundreds of thousands of entries).
+   */
+  static final class GroupCounts {
+    private long[] keys;
+    private int[] counts;
+    private int size;
+
+    /** Room for about {@code expected} entries before it grows. */
+    GroupCounts(int expected) {
+      int capacity = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
+      keys = new long[capacity];
+      counts = new int[capacity];
+    }
+
+    int get(int group, int batch) {
+      long key = key(group, batch);
+      int mask = keys.length - 1;
+      for (int slot = mix(key) & mask; ; slot = (slot + 1) & mask) {
+        if (keys[slot] == key) {
+          return counts[slot];
+        }
+        if (keys[slot] == 0) {
+          return 0;
+        }
+      }
+    }
+
+    void add(int group, int batch) {
+      if (2 * (size + 1) > keys.length) {
+        grow();
+      }
+      long key = key(group, batch);
+      int mask = keys.length - 1;
+      for (int slot = mix(key) & mask; ; slot = (slot + 1) & mask) {
+        if (keys[slot] == key) {
+          counts[slot]++;
+          return;
+        }
+        if (keys[slot] == 0) {
+          keys[slot] = key;
+          counts[slot] = 1;
+          size++;
+          return;
+        }
+      }
+    }
+
+    private void grow() {
+      long[] oldKeys = keys;
+      int[] oldCounts = counts;
+      keys = new long[oldKeys.length * 2];
+      counts = new int[oldKeys.length * 2];
+      int mask = keys.length - 1;
+      for (int i = 0; i < oldKeys.length; i++) {
+        if (oldKeys[i] != 0) {
+          int slot = mix(oldKeys[i]) & mask;
+          while (keys[slot] != 0) {
+            slot = (slot + 1) & mask;
+          }
+          keys[slot] = oldKeys[i];
+          counts[slot] = oldCounts[i];
+        }
+      }
+    }
+
+    /** Never 0 (the empty slot): group and batch are both offset by one. */
     private static long key(int group, int batch) {
-      return ((long) group << 32) | batch;
+      return ((long) (group + 1) << 32) | (batch + 1L);
+    }
+
+    private static int mix(long key) {
+      long h = key * 0x9E3779B97F4A7C15L;
+      return (int) (h ^ (h >>> 32));
     }
   }
 }
