@@ -42,7 +42,10 @@ public final class DocumentParser {
   private static final JsonFactory JSON =
       JsonFactory.builder().streamReadConstraints(LIMITS).build();
   private static final YAMLFactory YAML =
-      YAMLFactory.builder().streamReadConstraints(LIMITS).build();
+      YAMLFactory.builder()
+          .streamReadConstraints(LIMITS)
+          .loaderOptions(loaderOptions(MAX_CHARS))
+          .build();
 
   /** Source syntax. */
   public enum Format {
@@ -68,17 +71,47 @@ public final class DocumentParser {
   }
 
   public static Node parse(String text, Format format) throws DocumentException {
-    if (text.length() > MAX_CHARS) {
+    return parse(text, format, MAX_CHARS);
+  }
+
+  /**
+   * As {@link #parse(String, Format)}, for documents that may be larger than an API body (an
+   * inventory file of many hosts): at most {@code maxChars} characters.
+   */
+  public static Node parse(String text, Format format, int maxChars) throws DocumentException {
+    if (text.length() > maxChars) {
       throw new DocumentException(
           new Problem(
               "",
               Location.UNKNOWN,
-              "document is " + text.length() + " characters; at most " + MAX_CHARS + " allowed"));
+              "document is " + text.length() + " characters; at most " + maxChars + " allowed"));
     }
+    if (maxChars > MAX_CHARS) {
+      return parse(
+          text,
+          format,
+          format == Format.JSON
+              ? JSON
+              : YAMLFactory.builder()
+                  .streamReadConstraints(LIMITS)
+                  .loaderOptions(loaderOptions(maxChars))
+                  .build());
+    }
+    return parse(text, format, format == Format.JSON ? JSON : YAML);
+  }
+
+  /** SnakeYAML's own limit on the document's size (its default is 3 MB), raised to ours. */
+  private static org.yaml.snakeyaml.LoaderOptions loaderOptions(int maxChars) {
+    org.yaml.snakeyaml.LoaderOptions o = new org.yaml.snakeyaml.LoaderOptions();
+    o.setCodePointLimit(Math.max(maxChars, 1 << 20) * 2);
+    return o;
+  }
+
+  private static Node parse(String text, Format format, JsonFactory factory)
+      throws DocumentException {
     if (text.isBlank()) {
       throw new DocumentException(new Problem("", new Location(1, 1), "document is empty"));
     }
-    JsonFactory factory = format == Format.JSON ? JSON : YAML;
     try (JsonParser parser = factory.createParser(text)) {
       JsonToken first = parser.nextToken();
       if (first == null) {

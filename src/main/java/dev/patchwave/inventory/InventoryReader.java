@@ -61,7 +61,6 @@ public final class InventoryReader {
 
   private static final Pattern DEB_NAME = Pattern.compile("[a-z0-9][a-z0-9+.-]{1,127}");
   private static final Pattern ANY_VERSION = Pattern.compile("[A-Za-z0-9.+~:_^-]{1,128}");
-  private static final int MAX_HOSTS = 200_000;
   private static final Map<String, Transport> TRANSPORTS =
       Binder.words(Transport.values(), t -> t.word);
   private static final Map<String, PackageFamily> FAMILIES =
@@ -71,15 +70,24 @@ public final class InventoryReader {
 
   private InventoryReader() {}
 
+  /** How large an inventory document may be: characters, and hosts. */
+  public record Limits(int maxChars, int maxHosts) {
+    public static final Limits DEFAULT = new Limits(64 << 20, 200_000);
+  }
+
   public static List<Host> read(String text) throws DocumentException {
-    Node root = DocumentParser.parse(text);
+    return read(text, Limits.DEFAULT);
+  }
+
+  public static List<Host> read(String text, Limits limits) throws DocumentException {
+    Node root = DocumentParser.parse(text, DocumentParser.Format.sniff(text), limits.maxChars());
     Binder b = new Binder();
-    List<Host> hosts = new Run(b).inventory(root);
+    List<Host> hosts = new Run(b, limits.maxHosts()).inventory(root);
     b.throwIfProblems();
     return hosts;
   }
 
-  private record Run(Binder b) {
+  private record Run(Binder b, int maxHosts) {
 
     List<Host> inventory(Node root) {
       Fields f = b.object(root, "", FIELDS.get(""));
@@ -98,8 +106,14 @@ public final class InventoryReader {
       if (items == null) {
         return List.of();
       }
-      if (items.size() > MAX_HOSTS) {
-        b.problem("hosts", f.get("hosts").location(), "at most " + MAX_HOSTS + " hosts per file");
+      if (items.size() > maxHosts) {
+        b.problem(
+            "hosts",
+            f.get("hosts").location(),
+            items.size()
+                + " hosts; at most "
+                + maxHosts
+                + " per file (patchwave.inventory.max-hosts)");
         return List.of();
       }
       Map<String, String> seen = new LinkedHashMap<>();

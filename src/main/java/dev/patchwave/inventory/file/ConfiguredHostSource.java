@@ -35,7 +35,11 @@ public class ConfiguredHostSource implements HostSource {
 
   public ConfiguredHostSource(
       @ConfigProperty(name = "patchwave.inventory.file") Optional<Path> file,
-      @ConfigProperty(name = "patchwave.kubernetes.enabled") boolean kubernetes) {
+      @ConfigProperty(name = "patchwave.kubernetes.enabled") boolean kubernetes,
+      @ConfigProperty(name = "patchwave.inventory.max-bytes", defaultValue = "64M")
+          io.quarkus.runtime.configuration.MemorySize maxBytes,
+      @ConfigProperty(name = "patchwave.inventory.max-hosts", defaultValue = "200000")
+          int maxHosts) {
     if (file.isEmpty() && kubernetes) {
       // Kubernetes nodes are the inventory; the demo fleet is for a controller with none
       this.origin = "no static inventory file";
@@ -44,10 +48,60 @@ public class ConfiguredHostSource implements HostSource {
       return;
     }
     this.origin = file.map(Path::toString).orElse("bundled demo fleet (" + DEMO_FLEET + ")");
-    String text =
-        file.map(ConfiguredHostSource::readFile).orElseGet(ConfiguredHostSource::readDemo);
+    InventoryReader.Limits limits =
+        new InventoryReader.Limits(
+            (int) Math.min(Integer.MAX_VALUE, maxBytes.asLongValue()), maxHosts);
+    this.hosts = file.isEmpty() ? read(origin, readDemo(), limits) : readPath(file.get(), limits);
+    LOG.infof("inventory: %d hosts from %s", hosts.size(), origin);
+  }
+
+  /**
+   * The hosts of an inventory file, or of every {@code *.yaml}, {@code *.yml} and {@code *.json}
+   * file of a directory (in name order; a host name in two files is an error naming both).
+   */
+  static List<Host> readPath(Path path, InventoryReader.Limits limits) {
+    if (!Files.isDirectory(path)) {
+      return read(path.toString(), readFile(path), limits);
+    }
+    List<Path> files;
+    try (var list = Files.list(path)) {
+      files =
+          list.filter(p -> p.getFileName().toString().matches(".*\\.(yaml|yml|json)"))
+              .filter(Files::isRegularFile)
+              .sorted()
+              .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list inventory directory " + path, e);
+    }
+    java.util.Map<String, Path> from = new java.util.HashMap<>();
+    List<Host> all = new java.util.ArrayList<>();
+    for (Path f : files) {
+      for (Host h : read(f.toString(), readFile(f), limits)) {
+        Path other = from.putIfAbsent(h.name(), f);
+        if (other != null) {
+          throw new IllegalStateException(
+              "inventory " + path + ": host " + h.name() + " is in both " + other + " and " + f);
+        }
+        all.add(h);
+      }
+    }
+    if (all.size() > limits.maxHosts()) {
+      throw new IllegalStateException(
+          "inventory "
+              + path
+              + ": "
+              + all.size()
+              + " hosts; at most "
+              + limits.maxHosts()
+              + " (patchwave.inventory.max-hosts)");
+    }
+    all.sort(java.util.Comparator.comparing(Host::name));
+    return List.copyOf(all);
+  }
+
+  private static List<Host> read(String origin, String text, InventoryReader.Limits limits) {
     try {
-      this.hosts = InventoryReader.read(text);
+      return InventoryReader.read(text, limits);
     } catch (DocumentException e) {
       throw new IllegalStateException(
           "inventory "
@@ -56,7 +110,6 @@ public class ConfiguredHostSource implements HostSource {
               + String.join("\n  ", e.problems().stream().map(Object::toString).toList()),
           e);
     }
-    LOG.infof("inventory: %d hosts from %s", hosts.size(), origin);
   }
 
   @Override
