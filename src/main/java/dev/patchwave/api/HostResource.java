@@ -18,7 +18,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -121,8 +124,18 @@ public class HostResource {
   @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Produces(MediaType.APPLICATION_JSON)
-  @Operation(summary = "The inventory, optionally seen through one policy")
-  public List<HostView> list(@QueryParam("policy") String policyName) {
+  @Operation(
+      summary = "The inventory, optionally seen through one policy",
+      description =
+          "Sorted by name; ?prefix= filters names, ?limit= (1000, at most 10000) and ?after= page,"
+              + " and a Link header with rel=next names the next page.")
+  public Response list(
+      @QueryParam("policy") String policyName,
+      @QueryParam("prefix") String prefix,
+      @QueryParam("after") String after,
+      @QueryParam("limit") String limit,
+      @Context UriInfo uri) {
+    int max = Paging.limit(limit);
     RolloutPolicy policy = null;
     if (policyName != null) {
       PolicyResource.checkName(policyName);
@@ -133,7 +146,15 @@ public class HostResource {
               .policy();
     }
     RolloutPolicy p = policy;
-    return hosts.hosts().stream().map(h -> view(h, p)).toList();
+    return Paging.page(
+        hosts.hosts().stream()
+            .filter(h -> prefix == null || h.name().startsWith(prefix))
+            .sorted(java.util.Comparator.comparing(Host::name))
+            .map(h -> view(h, p)),
+        HostView::name,
+        after,
+        max,
+        uri);
   }
 
   private static HostView view(Host h, RolloutPolicy policy) {

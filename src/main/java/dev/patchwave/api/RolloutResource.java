@@ -198,6 +198,51 @@ public class RolloutResource {
 
   @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
+  @Path("{id}/hosts")
+  @Operation(
+      summary = "The rollout's hosts, sorted by name, filtered and paged",
+      description =
+          "?phase=, ?wave= and ?prefix= filter; ?limit= (1000, at most 10000) and ?after= page,"
+              + " and a Link header with rel=next names the next page.")
+  public Response hosts(
+      @PathParam("id") String id,
+      @QueryParam("phase") String phase,
+      @QueryParam("wave") String wave,
+      @QueryParam("prefix") String prefix,
+      @QueryParam("after") String after,
+      @QueryParam("limit") String limit,
+      @Context UriInfo uri) {
+    int max = Paging.limit(limit);
+    if (phase != null
+        && Arrays.stream(dev.patchwave.rollout.HostPhase.values())
+            .noneMatch(p -> p.name().equals(phase))) {
+      throw new BadRequestException(
+          "phase must be one of " + Arrays.toString(dev.patchwave.rollout.HostPhase.values()));
+    }
+    Integer waveIndex = null;
+    if (wave != null) {
+      try {
+        waveIndex = Integer.parseInt(wave);
+      } catch (NumberFormatException e) {
+        throw new BadRequestException("wave must be a wave index (0, 1, ...)");
+      }
+    }
+    Integer w = waveIndex;
+    RolloutState s = find(id);
+    return Paging.page(
+        RolloutView.of(s).hosts().stream()
+            .filter(h -> phase == null || h.phase().equals(phase))
+            .filter(h -> w == null || h.wave() == w)
+            .filter(h -> prefix == null || h.name().startsWith(prefix))
+            .sorted(java.util.Comparator.comparing(RolloutView.HostView::name)),
+        RolloutView.HostView::name,
+        after,
+        max,
+        uri);
+  }
+
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
+  @GET
   @Path("{id}/events")
   @Operation(summary = "The rollout's timeline, oldest first; page with ?after=<last event id>")
   public List<EventView> events(

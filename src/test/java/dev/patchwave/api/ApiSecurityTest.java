@@ -46,6 +46,7 @@ class ApiSecurityTest {
           Map.entry("POST /api/v1/rollouts", Set.of("operator")),
           Map.entry("GET /api/v1/rollouts/{id}", READ()),
           Map.entry("GET /api/v1/rollouts/{id}/events", READ()),
+          Map.entry("GET /api/v1/rollouts/{id}/hosts", READ()),
           Map.entry("POST /api/v1/rollouts/{id}/pause", Set.of("operator")),
           Map.entry("POST /api/v1/rollouts/{id}/resume", Set.of("operator")),
           Map.entry("POST /api/v1/rollouts/{id}/abort", Set.of("operator")),
