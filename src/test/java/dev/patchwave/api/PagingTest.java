@@ -69,6 +69,8 @@ class PagingTest {
         "paged-web",
         """
         selector: {matchLabels: {role: web}}
+        # nothing the shared demo fleet has pending: no host of it is changed
+        packages: {include: ["no-such-package"]}
         waves:
           - {name: canary, size: 1}
           - {size: 100%}
