@@ -87,11 +87,17 @@ class CrashResumeIT {
     killController();
     startController();
 
-    // 2. kill during the canary's soak
+    // 2. kill during the canary's soak (on a loaded machine the first kill may have landed after
+    // the canary's soak began; then the second lands later in the rollout, which resumes as well)
     await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> rollout(id).getString("phase").equals("SOAKING"));
+        .until(
+            () -> {
+              var r = rollout(id);
+              return r.getString("phase").equals("SOAKING")
+                  || r.getString("waves[0].soakStartedAt") != null;
+            });
     killController();
     startController();
 
