@@ -69,7 +69,7 @@ POLICY
   rss=$(( $(awk '/VmHWM/ {print $2}' /proc/$jpid/status) / 1024 ))
   kill $jpid; wait $pid 2> /dev/null || true
   db=$(du -sb "$dir"/data/*.mv.db | awk '{s += $1} END {print s}')
-  heap=$(grep -o '[0-9]*M->' "$dir/gc.log" | tr -d 'M->' | sort -n | tail -1)
+  heap=$(grep -o '[0-9]*M->' "$dir/gc.log" | sed 's/M->//' | sort -n | tail -1)
   cpu_ms=$(( (cpu1 - cpu0) * 1000 / hz ))
   echo "hosts=$n phase=$phase wall_s=$(awk "BEGIN {printf \"%.1f\", $wall/1000}") cpu_ms_per_host=$(awk "BEGIN {printf \"%.1f\", $cpu_ms/$n}") db_bytes_per_host=$(( db / n )) peak_heap_mb=${heap:-0} peak_rss_mb=$rss"
   rm -rf "$dir"
