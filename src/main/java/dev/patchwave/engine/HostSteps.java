@@ -101,18 +101,6 @@ public final class HostSteps {
     Map<PackageVersion, Instant> firstSeen(Collection<PackageVersion> versions);
 
     void seen(String host, List<PendingUpdate> pending, Instant at);
-
-    /** No ages known, nothing noted: every version is of unknown age. */
-    PackageAges NONE =
-        new PackageAges() {
-          @Override
-          public Map<PackageVersion, Instant> firstSeen(Collection<PackageVersion> versions) {
-            return Map.of();
-          }
-
-          @Override
-          public void seen(String host, List<PendingUpdate> pending, Instant at) {}
-        };
   }
 
   /** What one host needs, as read by {@link #needs}: the versions, or why they are unknown. */
