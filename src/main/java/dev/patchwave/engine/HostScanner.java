@@ -5,6 +5,7 @@ import dev.patchwave.host.HostException;
 import dev.patchwave.host.HostExecutor;
 import dev.patchwave.host.HostExecutor.HostSession;
 import dev.patchwave.inventory.Host;
+import dev.patchwave.patch.Command;
 import dev.patchwave.patch.HostProbe;
 import dev.patchwave.patch.HostScan;
 import dev.patchwave.patch.PackageManager;
@@ -57,8 +58,9 @@ public final class HostScanner {
       Optional<String> hardware = HostProbe.parseHardware(dmi.exitCode(), dmi.stdout());
       Optional<String> virt =
           HostProbe.parseVirtualization(s.run(HostProbe.VIRTUALIZATION).stdout());
-      CommandResult refreshed = s.run(pm.refreshIndex());
-      if (!PackageQueries.ok(pm, pm.refreshIndex(), refreshed)) {
+      Command refresh = pm.refreshIndex();
+      CommandResult refreshed = s.run(refresh);
+      if (!PackageQueries.ok(pm, refresh, refreshed)) {
         throw new ScanFailed("refreshing the package index failed: " + refreshed.summary());
       }
       PackageQueries.Listed listed = PackageQueries.pending(s, pm);

@@ -187,8 +187,22 @@ class ScansAndSchedulesTest {
             .collect(Collectors.toSet());
     assertThat(models)
         .containsExactlyInAnyOrder("Dell-Inc.-PowerEdge-R640", "HPE-ProLiant-DL360-Gen10");
-    // the reserved prefix is the scans' alone: selectors may use it, inventories may not
-    given().queryParam("policy", "by-hardware").get("/api/v1/hosts").then().statusCode(200);
+    // a selector may use the facts too: only db-1 runs 22.04
+    putPolicy(
+        "jammy-only",
+        """
+        selector: {matchLabels: {facts.patchwave.dev/os-release: "22.04"}}
+        waves:
+          - {size: 100%}
+        """);
+    assertThat(
+            given()
+                .queryParam("policy", "jammy-only")
+                .get("/api/v1/hosts")
+                .jsonPath()
+                .getList("findAll { it.selected }.name"))
+        .containsExactly("db-1");
+    given().delete("/api/v1/policies/jammy-only").then().statusCode(204);
   }
 
   @Test
