@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Rolls out one package to N simulated hosts (in-memory emulated hosts, no reboot, one canary, then
 # 10%, then 100%, no disruption limit) through the built controller on an H2 file under a fresh
-# data directory, and prints wall time, the controller's CPU per host, database bytes per host,
-# and peak heap and RSS. Last line: hosts=<n> wall_s=.. cpu_ms_per_host=.. db_bytes_per_host=..
+# data directory, and prints wall time, the controller's CPU per host, database bytes per host
+# (live data, after compacting a copy; and the file as the run left it), and peak heap and RSS.
+# Last line: hosts=<n> wall_s=.. cpu_ms_per_host=.. db_bytes_per_host=.. db_file_bytes_per_host=..
 # peak_heap_mb=.. peak_rss_mb=..
 # Usage: bench/scale.sh [hosts ...]   (default: 1000; needs a built app, built if missing)
 # Extra JVM options: JAVA_OPTS="-Xmx512m" bench/scale.sh 10000
+# KEEP=1 keeps each run's directory (log, gc.log, database) and prints where it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=$PWD/target/quarkus-app/quarkus-run.jar
@@ -68,9 +70,15 @@ POLICY
   cpu1=$(awk '{print $14 + $15}' /proc/$jpid/stat)
   rss=$(( $(awk '/VmHWM/ {print $2}' /proc/$jpid/status) / 1024 ))
   kill $jpid; wait $pid 2> /dev/null || true
-  db=$(du -sb "$dir"/data/*.mv.db | awk '{s += $1} END {print s}')
+  file=$(du -sb "$dir"/data/*.mv.db | awk '{s += $1} END {print s}')
+  # live data: H2 keeps old chunks for 45 s before reusing their space (MVStore's retention time),
+  # so the file left by a fast run holds garbage; compact a copy offline to measure what is kept
+  cp "$dir/data/patchwave.mv.db" "$dir/compact.mv.db"
+  java -cp "$(ls "$PWD"/target/quarkus-app/lib/main/com.h2database.h2-*.jar)" org.h2.tools.Shell \
+    -url "jdbc:h2:file:$dir/compact" -user patchwave -password "" -sql "SHUTDOWN COMPACT" > /dev/null 2>&1 || true
+  db=$(du -sb "$dir/compact.mv.db" | awk '{print $1}')
   heap=$(grep -o '[0-9]*M->' "$dir/gc.log" | sed 's/M->//' | sort -n | tail -1)
   cpu_ms=$(( (cpu1 - cpu0) * 1000 / hz ))
-  echo "hosts=$n phase=$phase wall_s=$(awk "BEGIN {printf \"%.1f\", $wall/1000}") cpu_ms_per_host=$(awk "BEGIN {printf \"%.1f\", $cpu_ms/$n}") db_bytes_per_host=$(( db / n )) peak_heap_mb=${heap:-0} peak_rss_mb=$rss"
-  rm -rf "$dir"
+  echo "hosts=$n phase=$phase wall_s=$(awk "BEGIN {printf \"%.1f\", $wall/1000}") cpu_ms_per_host=$(awk "BEGIN {printf \"%.1f\", $cpu_ms/$n}") db_bytes_per_host=$(( db / n )) db_file_bytes_per_host=$(( file / n )) peak_heap_mb=${heap:-0} peak_rss_mb=$rss"
+  if [ -n "${KEEP:-}" ]; then echo "kept: $dir"; else rm -rf "$dir"; fi
 done

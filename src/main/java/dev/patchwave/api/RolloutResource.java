@@ -191,9 +191,13 @@ public class RolloutResource {
   @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Path("{id}")
-  @Operation(summary = "One rollout: state, waves, patch set, per-host progress")
+  @Operation(
+      summary = "One rollout: state, patch set, gate, and hosts per wave and phase",
+      description =
+          "A summary whose size does not grow with the hosts; the hosts are paged from"
+              + " /rollouts/{id}/hosts.")
   public RolloutView get(@PathParam("id") String id) {
-    return RolloutView.of(find(id));
+    return RolloutView.of(summary(id));
   }
 
   @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
@@ -227,18 +231,20 @@ public class RolloutResource {
         throw new BadRequestException("wave must be a wave index (0, 1, ...)");
       }
     }
-    Integer w = waveIndex;
-    RolloutState s = find(id);
-    return Paging.page(
-        RolloutView.of(s).hosts().stream()
-            .filter(h -> phase == null || h.phase().equals(phase))
-            .filter(h -> w == null || h.wave() == w)
-            .filter(h -> prefix == null || h.name().startsWith(prefix))
-            .sorted(java.util.Comparator.comparing(RolloutView.HostView::name)),
-        RolloutView.HostView::name,
-        after,
-        max,
-        uri);
+    long rollout = find(id).id();
+    List<RolloutView.HostView> page =
+        store
+            .hosts(
+                rollout,
+                Optional.ofNullable(phase).map(dev.patchwave.rollout.HostPhase::valueOf),
+                Optional.ofNullable(waveIndex),
+                Optional.ofNullable(prefix),
+                Optional.ofNullable(after),
+                max + 1)
+            .stream()
+            .map(h -> RolloutView.HostView.of(h.state()))
+            .toList();
+    return Paging.page(page.stream(), RolloutView.HostView::name, after, max, uri);
   }
 
   @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
@@ -335,9 +341,14 @@ public class RolloutResource {
     }
   }
 
+  /** The rollout without its hosts (commands check its phase and wave). */
   private RolloutState find(String id) {
+    return summary(id).state();
+  }
+
+  private RolloutStore.Summary summary(String id) {
     long n = parse(id, "rollout id");
-    return store.load(n).orElseThrow(() -> new NotFoundException("no rollout " + n)).state();
+    return store.summary(n).orElseThrow(() -> new NotFoundException("no rollout " + n));
   }
 
   private static int parse(String text, String what) {

@@ -47,17 +47,20 @@ public class HostFacts {
    */
   public List<Host> join(List<Host> hosts) {
     load();
-    if (facts.isEmpty()
-        && hosts.stream()
-            .noneMatch(h -> h.labels().keySet().stream().anyMatch(HostFacts::reserved))) {
-      return hosts;
-    }
     Joined j = last;
     long v = version.get();
     if (j.base() == hosts && j.version() == v) {
       return j.joined();
     }
-    List<Host> joined = hosts.stream().map(this::join).toList();
+    List<Host> joined;
+    if (facts.isEmpty()
+        && hosts.stream()
+            .noneMatch(h -> h.labels().keySet().stream().anyMatch(HostFacts::reserved))) {
+      joined = hosts;
+    } else {
+      joined = hosts.stream().map(this::join).toList();
+    }
+    // the same list for the same hosts and facts: callers may index it once
     last = new Joined(hosts, v, joined);
     return joined;
   }

@@ -61,7 +61,7 @@ public final class HostSteps {
 
   private final HostExecutor hosts;
   private final HealthChecker health;
-  private final Supplier<List<Host>> inventory;
+  private final InventoryIndex inventory;
   private final Supplier<List<PackageVersion>> quarantined;
   private final ActionLog actions;
   private final Optional<NodeOperations> nodes;
@@ -89,7 +89,7 @@ public final class HostSteps {
     this.nodes = nodes;
     this.hosts = hosts;
     this.health = health;
-    this.inventory = inventory;
+    this.inventory = new InventoryIndex(inventory);
     this.quarantined = quarantined;
   }
 
@@ -444,7 +444,7 @@ public final class HostSteps {
   /** Writes the quarantine pins to every host that answers; returns the hosts it missed. */
   public List<String> writePins(Collection<PackageVersion> versions, String explanation) {
     List<String> missed = new ArrayList<>();
-    for (Host h : inventory.get()) {
+    for (Host h : inventory.hosts()) {
       try (HostSession s = hosts.open(h)) {
         CommandResult r = PackageQueries.writeQuarantine(s, manager(h), versions, explanation);
         actions.record(
@@ -473,8 +473,8 @@ public final class HostSteps {
         continue;
       }
       List<Host> members =
-          inventory.get().stream()
-              .filter(h -> !h.name().equals(host.name()) && value.equals(h.labels().get(key)))
+          inventory.withLabel(key, value).stream()
+              .filter(h -> !h.name().equals(host.name()))
               .toList();
       if (members.size() > MAX_PROBED_GROUP) {
         continue;
@@ -499,7 +499,7 @@ public final class HostSteps {
   }
 
   private Optional<Host> find(String name) {
-    return inventory.get().stream().filter(h -> h.name().equals(name)).findFirst();
+    return inventory.host(name);
   }
 
   private static Observation failed(String host, Reason why, String detail, boolean retry) {

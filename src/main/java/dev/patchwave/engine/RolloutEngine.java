@@ -115,6 +115,17 @@ public class RolloutEngine implements WakeUps.Sleeper {
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(daemon("patchwave-lease"));
 
+  /**
+   * The state each unfinished rollout had when this instance last saved or read it, with its
+   * version: a decision reads the database again only when someone else saved since.
+   */
+  private final Map<Long, RolloutStore.Stored> saved =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The wake-up this instance last scheduled for each rollout (not scheduled again unchanged). */
+  private final Map<Long, java.time.Instant> scheduled =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Decisions of this instance wait here for the fleet lock, not in the database. */
   private final ReentrantLock fleetLock = new ReentrantLock(true);
 
@@ -177,6 +188,10 @@ public class RolloutEngine implements WakeUps.Sleeper {
   }
 
   void onStart(@Observes StartupEvent event) {
+    int moved = store.upgradeStored();
+    if (moved > 0) {
+      LOG.infof("moved %d rollouts stored by an earlier version to host rows", moved);
+    }
     long period = leases.renewEvery().toMillis();
     timer.scheduleAtFixedRate(leases::renewAll, period, period, TimeUnit.MILLISECONDS);
     // commands a follower took: the leader looks for them every second, so a command does not
@@ -264,7 +279,8 @@ public class RolloutEngine implements WakeUps.Sleeper {
     } else {
       wakeUps.schedule(created.id(), Optional.of(clock.instant())); // the leader takes it from here
     }
-    return store.load(created.id()).orElseThrow().state();
+    RolloutStore.Stored decided = saved.get(created.id());
+    return decided != null ? decided.state() : store.load(created.id()).orElseThrow().state();
   }
 
   /**
@@ -304,9 +320,11 @@ public class RolloutEngine implements WakeUps.Sleeper {
     return store.load(id).orElseThrow().state();
   }
 
-  /** A wake-up fired: decide again soon. */
+  /** A wake-up fired: decide again soon, looking at every host (timers are due). */
   @Override
   public void wake(long rolloutId) {
+    runs.sweepNext(rolloutId);
+    scheduled.remove(rolloutId);
     reconcileLater(rolloutId);
   }
 
@@ -338,11 +356,15 @@ public class RolloutEngine implements WakeUps.Sleeper {
         }
         return Optional.empty();
       }
+      // hosts whose steps ended, then the observations: each such host's observation is in
+      Set<String> finished = runs.drainFinished(id);
       List<Observation> seen = runs.drain(id);
       List<CommandInbox.Pending> stored = commands.pending(id);
       stored.forEach(c -> seen.add(c.observation()));
       command.ifPresent(seen::add);
-      Set<String> busy = runs.busy(id);
+      // a wake-up, a person's command or a state read afresh: look at every host; else only at
+      // the hosts this decision is about (see Observations)
+      boolean sweep = runs.takeSweep(id) || !stored.isEmpty() || command.isPresent();
       boolean freezing = runs.isFreezing(id);
       RolloutState[] before = new RolloutState[1];
       Decision d;
@@ -353,20 +375,33 @@ public class RolloutEngine implements WakeUps.Sleeper {
         d =
             store.underFleetLock(
                 () -> {
-                  RolloutStore.Stored loaded = store.load(id).orElseThrow();
+                  RolloutStore.Stored known = saved.get(id);
+                  RolloutStore.Stored loaded = latest(id);
                   before[0] = loaded.state();
+                  boolean all = sweep || loaded != known;
+                  Set<String> about = new HashSet<>(finished);
+                  seen.forEach(o -> o.subject().ifPresent(about::add));
                   Decision decided =
                       RolloutMachine.decide(
                           loaded.state(),
                           new Observations(
-                              seen, busy, freezing, fleetLoad(loaded.state()), bootPoll),
+                              seen,
+                              all ? runs.busy(id) : runs.busyAmong(id, about),
+                              freezing,
+                              fleetLoad(loaded.state()),
+                              bootPoll,
+                              all ? Optional.empty() : Optional.of(finished),
+                              all ? Optional.empty() : Optional.ofNullable(scheduled.get(id))),
                           clock.instant());
-                  store.save(
-                      decided.state(),
-                      decided.events(),
-                      fence.get(),
-                      loaded.version(),
-                      released(loaded.state(), decided.state()));
+                  long version =
+                      store.save(
+                          loaded.state(),
+                          decided.state(),
+                          decided.events(),
+                          fence.get(),
+                          loaded.version(),
+                          decided.state().releasedSince(loaded.state()));
+                  remember(new RolloutStore.Stored(decided.state(), version));
                   Map<String, List<dev.patchwave.patch.PackageVersion>> installs =
                       newInstalls(loaded.state(), decided.state());
                   if (!installs.isEmpty()) {
@@ -377,6 +412,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
       } catch (RolloutStore.LostLease e) {
         LOG.warnf("rollout %d: %s; not acting", id, e.getMessage());
         leases.forget(id);
+        saved.remove(id);
         return Optional.empty();
       } finally {
         fleetLock.unlock();
@@ -388,15 +424,41 @@ public class RolloutEngine implements WakeUps.Sleeper {
       for (Action a : d.actions()) {
         steps.dispatch(d.state(), a, fence.get());
       }
-      wakeUps.schedule(id, d.wakeUp());
+      if (!d.wakeUp().equals(Optional.ofNullable(scheduled.get(id)))) {
+        wakeUps.schedule(id, d.wakeUp());
+        d.wakeUp().ifPresentOrElse(at -> scheduled.put(id, at), () -> scheduled.remove(id));
+      }
       if (d.state().phase().isTerminal()) {
         leases.forget(id);
+        saved.remove(id);
       }
-      if (inFlight(d.state()) < inFlight(before[0]) || d.state().phase().isTerminal()) {
+      if (d.state().inFlight() < before[0].inFlight() || d.state().phase().isTerminal()) {
         // hosts were let go: other rollouts waiting on a shared group may go on
         store.active().stream().filter(other -> other != id).forEach(this::reconcileLater);
       }
       return Optional.of(d);
+    }
+  }
+
+  /**
+   * The rollout as last saved: the copy this instance saved, if nobody saved since (one query for
+   * the version), else read from the database.
+   */
+  private RolloutStore.Stored latest(long id) {
+    RolloutStore.Stored known = saved.get(id);
+    if (known != null && store.version(id).equals(Optional.of(known.version()))) {
+      return known;
+    }
+    RolloutStore.Stored loaded = store.load(id).orElseThrow();
+    remember(loaded);
+    return loaded;
+  }
+
+  private void remember(RolloutStore.Stored s) {
+    if (s.state().phase().isTerminal()) {
+      saved.remove(s.state().id());
+    } else {
+      saved.put(s.state().id(), s);
     }
   }
 
@@ -405,50 +467,39 @@ public class RolloutEngine implements WakeUps.Sleeper {
     if (self.phase().isTerminal()) {
       return FleetLoad.NONE;
     }
+    List<Host> hosts = inventory.hosts();
+    int fleetLimit = guardrails.fleetLimit(hosts.size());
     List<RolloutState> others = new ArrayList<>();
     for (long other : store.active()) {
       if (other != self.id()) {
-        store.load(other).ifPresent(s -> others.add(s.state()));
+        others.add(latest(other).state());
       }
     }
-    List<Host> hosts = inventory.hosts();
+    if (others.isEmpty()) {
+      return FleetLoads.of(self, others, Map.of(), fleetLimit);
+    }
     Map<String, Host> byName = new HashMap<>();
     hosts.forEach(h -> byName.put(h.name(), h));
-    return FleetLoads.of(self, others, byName, guardrails.fleetLimit(hosts.size()));
-  }
-
-  private static long inFlight(RolloutState s) {
-    return s.hosts().values().stream().filter(h -> h.phase().isInFlight()).count();
+    return FleetLoads.of(self, others, byName, fleetLimit);
   }
 
   /** Versions hosts have now that they did not have before this decision, by host. */
   private static Map<String, List<dev.patchwave.patch.PackageVersion>> newInstalls(
       RolloutState before, RolloutState after) {
     Map<String, List<dev.patchwave.patch.PackageVersion>> out = new HashMap<>();
-    after
-        .hosts()
-        .forEach(
-            (name, h) -> {
-              var was = before.host(name);
-              if (!h.installed().isEmpty()
-                  && (was == null || !was.installed().equals(h.installed()))) {
-                List<dev.patchwave.patch.PackageVersion> fresh = new ArrayList<>(h.installed());
-                if (was != null) {
-                  fresh.removeAll(was.installed());
-                }
-                if (!fresh.isEmpty()) {
-                  out.put(name, fresh);
-                }
-              }
-            });
+    for (var h : after.changedSince(before)) {
+      var was = before.host(h.name());
+      if (!h.installed().isEmpty() && (was == null || !was.installed().equals(h.installed()))) {
+        List<dev.patchwave.patch.PackageVersion> fresh = new ArrayList<>(h.installed());
+        if (was != null) {
+          fresh.removeAll(was.installed());
+        }
+        if (!fresh.isEmpty()) {
+          out.put(h.name(), fresh);
+        }
+      }
+    }
     return out;
-  }
-
-  /** Claims no longer needed after this decision. */
-  private static Set<String> released(RolloutState before, RolloutState after) {
-    Set<String> now = new HashSet<>(after.releasableHosts());
-    now.removeAll(before.releasableHosts());
-    return now;
   }
 
   private void pickUpCommands() {

@@ -26,6 +26,8 @@ final class RunQueue {
   private final LongConsumer decide;
   private final Map<Long, Queue<Observation>> inbox = new ConcurrentHashMap<>();
   private final Map<Long, Set<String>> busy = new ConcurrentHashMap<>();
+  private final Map<Long, Set<String>> finished = new ConcurrentHashMap<>();
+  private final Set<Long> sweeps = ConcurrentHashMap.newKeySet();
   private final Map<Long, AtomicBoolean> freezing = new ConcurrentHashMap<>();
   private final Map<Long, AtomicBoolean> queued = new ConcurrentHashMap<>();
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
@@ -75,12 +77,53 @@ final class RunQueue {
     return Set.copyOf(busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()));
   }
 
+  /** Those of {@code hosts} with a step of rollout {@code id} under way now. */
+  Set<String> busyAmong(long id, java.util.Collection<String> hosts) {
+    Set<String> all = busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet());
+    Set<String> out = new java.util.HashSet<>();
+    for (String h : hosts) {
+      if (all.contains(h)) {
+        out.add(h);
+      }
+    }
+    return out;
+  }
+
   void started(long id, String host) {
     busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(host);
   }
 
+  /**
+   * A step on {@code host} ended (after its observation was queued): no longer busy, and named to
+   * the next decision, which looks at it even when nothing about it changed.
+   */
   void finished(long id, String host) {
+    finished.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(host);
     busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).remove(host);
+  }
+
+  /**
+   * Takes the hosts whose steps ended since the last call. Taken before the observations: a host
+   * named here has its observation queued already.
+   */
+  Set<String> drainFinished(long id) {
+    Set<String> all = finished.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet());
+    Set<String> out = new java.util.HashSet<>();
+    for (var it = all.iterator(); it.hasNext(); ) {
+      out.add(it.next());
+      it.remove();
+    }
+    return out;
+  }
+
+  /** The next decision of rollout {@code id} looks at every host (a wake-up fired). */
+  void sweepNext(long id) {
+    sweeps.add(id);
+  }
+
+  /** Whether the next decision was asked to look at every host; clears the request. */
+  boolean takeSweep(long id) {
+    return sweeps.remove(id);
   }
 
   boolean isFreezing(long id) {

@@ -124,8 +124,7 @@ final class StepRunner {
   /** The rollout still wants host steps: it has not halted or been aborted meanwhile. */
   private boolean stillWanted(long id) {
     return store
-        .load(id)
-        .map(s -> s.state().phase())
+        .phase(id)
         .filter(p -> p == RolloutPhase.HALTED || p == RolloutPhase.ABORTED)
         .isEmpty();
   }

@@ -66,7 +66,35 @@ public class PatchwaveMetrics implements RolloutListener {
   private final Map<Long, Instant> lastFailure = new ConcurrentHashMap<>();
 
   /** An unfinished rollout as last seen, and since when it is in its phase. */
-  private record Snapshot(RolloutState state, Instant phaseSince) {}
+  /** What the gauges show of one unfinished rollout. */
+  private record Snapshot(
+      String policy,
+      dev.patchwave.rollout.RolloutPhase phase,
+      int wave,
+      int waves,
+      Map<HostPhase, Integer> hosts,
+      Instant phaseSince) {
+
+    static Snapshot of(RolloutState s, Instant phaseSince) {
+      Map<HostPhase, Integer> hosts = new java.util.EnumMap<>(HostPhase.class);
+      for (HostPhase p : HostPhase.values()) {
+        hosts.put(p, s.table().count(p));
+      }
+      return new Snapshot(
+          s.policy().name(), s.phase(), s.wave(), s.waves().size(), hosts, phaseSince);
+    }
+
+    static Snapshot of(RolloutStore.Summary summary, Instant phaseSince) {
+      Map<HostPhase, Integer> hosts = new java.util.EnumMap<>(HostPhase.class);
+      summary
+          .counts()
+          .values()
+          .forEach(byPhase -> byPhase.forEach((p, n) -> hosts.merge(p, n, Integer::sum)));
+      RolloutState s = summary.state();
+      return new Snapshot(
+          s.policy().name(), s.phase(), s.wave(), s.waves().size(), hosts, phaseSince);
+    }
+  }
 
   private final Map<Long, Snapshot> live = new ConcurrentHashMap<>();
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
@@ -138,9 +166,8 @@ public class PatchwaveMetrics implements RolloutListener {
   /** Hosts draining in the unfinished rollouts this instance knows. */
   private double draining() {
     return live.values().stream()
-        .flatMap(s -> s.state().hosts().values().stream())
-        .filter(h -> h.phase() == dev.patchwave.rollout.HostPhase.DRAINING)
-        .count();
+        .mapToInt(s -> s.hosts().getOrDefault(HostPhase.DRAINING, 0))
+        .sum();
   }
 
   /** Times one host command. */
@@ -186,7 +213,7 @@ public class PatchwaveMetrics implements RolloutListener {
       Snapshot known = live.get(after.id());
       Instant since =
           known != null && before.phase() == after.phase() ? known.phaseSince() : clock.instant();
-      live.put(after.id(), new Snapshot(after, since));
+      live.put(after.id(), Snapshot.of(after, since));
     }
     if (before.phase() != after.phase()) {
       if (after.phase() == RolloutPhase.HALTED) {
@@ -208,7 +235,7 @@ public class PatchwaveMetrics implements RolloutListener {
 
   @Override
   public void created(RolloutState s) {
-    live.put(s.id(), new Snapshot(s, clock.instant()));
+    live.put(s.id(), Snapshot.of(s, clock.instant()));
     counter("patchwave.rollouts.started", s.policy().name());
     refreshSoon();
   }
@@ -248,10 +275,7 @@ public class PatchwaveMetrics implements RolloutListener {
     refreshCounts();
     Map<Long, Snapshot> now = new HashMap<>();
     for (long id : rollouts.active()) {
-      rollouts
-          .load(id)
-          .map(RolloutStore.Stored::state)
-          .ifPresent(st -> now.put(id, new Snapshot(st, rollouts.phaseSince(id))));
+      rollouts.summary(id).ifPresent(st -> now.put(id, Snapshot.of(st, rollouts.phaseSince(id))));
     }
     live.keySet().retainAll(now.keySet());
     live.putAll(now);
@@ -278,20 +302,19 @@ public class PatchwaveMetrics implements RolloutListener {
     List<MultiGauge.Row<?>> sinceRows = new ArrayList<>();
     live.forEach(
         (id, snapshot) -> {
-          Tags tags =
-              Tags.of("rollout", Long.toString(id), "policy", snapshot.state().policy().name());
+          Tags tags = Tags.of("rollout", Long.toString(id), "policy", snapshot.policy());
           for (HostPhase p : HostPhase.values()) {
             hostRows.add(
                 MultiGauge.Row.of(tags.and("phase", p.name()), () -> hostsIn(id, Set.of(p))));
           }
-          waveRows.add(MultiGauge.Row.of(tags, () -> value(id, s -> s.state().wave())));
-          wavesRows.add(MultiGauge.Row.of(tags, () -> value(id, s -> s.state().waves().size())));
+          waveRows.add(MultiGauge.Row.of(tags, () -> value(id, Snapshot::wave)));
+          wavesRows.add(MultiGauge.Row.of(tags, () -> value(id, Snapshot::waves)));
           doneRows.add(
               MultiGauge.Row.of(
                   tags, () -> hostsIn(id, Set.of(HostPhase.HEALTHY, HostPhase.SKIPPED))));
           sinceRows.add(
               MultiGauge.Row.of(
-                  tags.and("phase", snapshot.state().phase().name()),
+                  tags.and("phase", snapshot.phase().name()),
                   () -> value(id, s -> s.phaseSince().getEpochSecond())));
         });
     hosts.register(hostRows, false);
@@ -307,8 +330,6 @@ public class PatchwaveMetrics implements RolloutListener {
   }
 
   private Number hostsIn(long id, Set<HostPhase> phases) {
-    return value(
-        id,
-        s -> s.state().hosts().values().stream().filter(h -> phases.contains(h.phase())).count());
+    return value(id, s -> phases.stream().mapToInt(p -> s.hosts().getOrDefault(p, 0)).sum());
   }
 }

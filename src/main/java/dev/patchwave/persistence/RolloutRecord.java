@@ -12,7 +12,10 @@ import java.time.OffsetDateTime;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** A rollout row: the state document plus the columns it is listed by. */
+/**
+ * A rollout row: the rollout-level state document plus the columns it is listed by; its hosts are
+ * rows of {@code rollout_host}.
+ */
 @Entity
 @Table(name = "rollout")
 public class RolloutRecord extends PanacheEntityBase {
@@ -24,9 +27,16 @@ public class RolloutRecord extends PanacheEntityBase {
   @Column(name = "policy_name", nullable = false, length = 63)
   public String policyName;
 
-  /** The policy text the rollout started from; later edits of the policy do not change it. */
-  @Column(name = "policy_source", nullable = false, length = 1_048_576)
+  /**
+   * The policy text the rollout started from, for rollouts stored before V10; newer ones refer to
+   * {@link #policyTextId}. Later edits of the policy change neither.
+   */
+  @Column(name = "policy_source", length = 1_048_576)
   public String policySource;
+
+  /** The {@code policy_text} row of the policy the rollout started from. */
+  @Column(name = "policy_text_id")
+  public Long policyTextId;
 
   @Column(nullable = false, length = 32)
   public String phase;
@@ -60,7 +70,10 @@ public class RolloutRecord extends PanacheEntityBase {
   @Column(name = "phase_since", nullable = false)
   public OffsetDateTime phaseSince;
 
-  /** {@link dev.patchwave.rollout.RolloutState} without its policy, as JSON. */
+  /**
+   * {@link dev.patchwave.rollout.RolloutState} without its policy and hosts, as JSON (before V10:
+   * with its hosts).
+   */
   @JdbcTypeCode(SqlTypes.LONG32VARCHAR)
   @Column(nullable = false)
   public String state;

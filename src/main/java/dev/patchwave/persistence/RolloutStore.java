@@ -8,6 +8,7 @@ import dev.patchwave.policy.PolicyReader;
 import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.rollout.Event;
 import dev.patchwave.rollout.HostState;
+import dev.patchwave.rollout.HostTable;
 import dev.patchwave.rollout.Reason;
 import dev.patchwave.rollout.RolloutPhase;
 import dev.patchwave.rollout.RolloutScope;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,13 +40,19 @@ public class RolloutStore {
 
   private final ObjectMapper json;
   private final Clock clock;
+  private final PolicyTexts texts;
 
-  public RolloutStore(ObjectMapper json, Clock clock) {
+  public RolloutStore(ObjectMapper json, Clock clock, PolicyTexts texts) {
     this.json = json;
     this.clock = clock;
+    this.texts = texts;
   }
 
-  /** The state document: a {@link RolloutState} without its policy (stored as source text). */
+  /**
+   * The rollout-level state document: a {@link RolloutState} without its policy (a {@code
+   * policy_text} row) and without its hosts (rows of {@code rollout_host}, which also say which
+   * wave lists each host). Documents written before V10 carry the hosts and the waves' host lists.
+   */
   record StateDocument(
       String startedBy,
       Instant startedAt,
@@ -54,12 +62,38 @@ public class RolloutStore {
       Optional<RolloutPhase> resumeTo,
       Optional<PatchSet> patchSet,
       int wave,
-      List<WaveState> waves,
+      List<WaveDocument> waves,
       Map<String, HostState> hosts,
       RolloutScope scope) {}
 
-  /** A rollout as stored, with the policy text it runs. */
-  public record Stored(RolloutState state, String policySource, long version) {}
+  /** A wave in the state document; {@code hosts} only in documents written before V10. */
+  record WaveDocument(
+      String name,
+      List<String> hosts,
+      java.time.Duration soak,
+      boolean manualApproval,
+      Optional<Instant> startedAt,
+      Optional<Instant> soakStartedAt,
+      Optional<String> approvedBy) {
+
+    static WaveDocument of(WaveState w) {
+      return new WaveDocument(
+          w.name(),
+          null,
+          w.soak(),
+          w.manualApproval(),
+          w.startedAt(),
+          w.soakStartedAt(),
+          w.approvedBy());
+    }
+
+    WaveState with(List<String> names) {
+      return new WaveState(name, names, soak, manualApproval, startedAt, soakStartedAt, approvedBy);
+    }
+  }
+
+  /** A rollout as stored, and the version a save must find to succeed. */
+  public record Stored(RolloutState state, long version) {}
 
   /** The right to act on one rollout: valid while the lease row still carries this token. */
   public record Fence(long rolloutId, String holder, long token) {}
@@ -90,10 +124,11 @@ public class RolloutStore {
    */
   @Transactional
   public RolloutState create(RolloutState draft, String policySource, List<Event> events) {
+    long text = policyText(policySource);
     RolloutRecord r = new RolloutRecord();
     r.policyName = draft.policy().name();
     r.runningPolicy = draft.policy().name();
-    r.policySource = policySource;
+    r.policyTextId = text;
     r.startedBy = draft.startedBy();
     r.startedAt = odt(draft.startedAt());
     fill(r, draft);
@@ -109,8 +144,21 @@ public class RolloutStore {
     }
     RolloutState saved = withId(draft, r.id);
     r.state = encode(saved);
+    writeHosts(r.id, null, saved);
     insertEvents(r.id, events);
     return saved;
+  }
+
+  /** The {@code policy_text} row of {@code source}; a concurrent insert of the same text wins. */
+  private long policyText(String source) {
+    try {
+      return texts.idOf(source);
+    } catch (jakarta.persistence.PersistenceException e) {
+      if (!isConflict(e)) {
+        throw e;
+      }
+      return texts.idOf(source);
+    }
   }
 
   /**
@@ -197,6 +245,219 @@ public class RolloutStore {
   @Transactional
   public Optional<Stored> load(long id) {
     return RolloutRecord.<RolloutRecord>findByIdOptional(id).map(this::decode);
+  }
+
+  /**
+   * A rollout without reading its hosts: the state with no hosts (its waves list none), and how
+   * many hosts each wave lists in each phase (wave -1: hosts a replan left out of every wave).
+   */
+  public record Summary(
+      RolloutState state, Map<Integer, Map<dev.patchwave.rollout.HostPhase, Integer>> counts) {}
+
+  @Transactional
+  public Optional<Summary> summary(long id) {
+    RolloutRecord r = RolloutRecord.findById(id);
+    if (r == null) {
+      return Optional.empty();
+    }
+    if (r.policyTextId == null) {
+      // stored before V10 and not yet moved: the hosts are in the document
+      return Optional.of(summaryOf(decode(r).state()));
+    }
+    Map<Integer, Map<dev.patchwave.rollout.HostPhase, Integer>> counts = new java.util.TreeMap<>();
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        RolloutRecord.getEntityManager()
+            .createNativeQuery(
+                "SELECT wave, phase, COUNT(*) FROM rollout_host WHERE rollout_id = :id"
+                    + " GROUP BY wave, phase")
+            .setParameter("id", id)
+            .getResultList();
+    for (Object[] row : rows) {
+      counts
+          .computeIfAbsent(
+              ((Number) row[0]).intValue(),
+              w -> new java.util.EnumMap<>(dev.patchwave.rollout.HostPhase.class))
+          .put(
+              dev.patchwave.rollout.HostPhase.valueOf((String) row[1]),
+              ((Number) row[2]).intValue());
+    }
+    return Optional.of(new Summary(shell(r), counts));
+  }
+
+  /** The summary of a state in memory: the counts its host table keeps. */
+  public static Summary summaryOf(RolloutState s) {
+    Map<Integer, Map<dev.patchwave.rollout.HostPhase, Integer>> counts = new java.util.TreeMap<>();
+    HostTable t = s.table();
+    int listed = 0;
+    for (int w = 0; w < s.waves().size(); w++) {
+      listed += s.waves().get(w).hosts().size();
+      for (var p : dev.patchwave.rollout.HostPhase.values()) {
+        if (t.count(w, p) > 0) {
+          counts
+              .computeIfAbsent(
+                  w, x -> new java.util.EnumMap<>(dev.patchwave.rollout.HostPhase.class))
+              .put(p, t.count(w, p));
+        }
+      }
+    }
+    // hosts a replan left out of every wave: SKIPPED, counted under wave 0 by the table
+    int outside = t.size() - listed;
+    if (outside > 0) {
+      var first = counts.get(0);
+      first.merge(dev.patchwave.rollout.HostPhase.SKIPPED, -outside, Integer::sum);
+      if (first.get(dev.patchwave.rollout.HostPhase.SKIPPED) == 0) {
+        first.remove(dev.patchwave.rollout.HostPhase.SKIPPED);
+      }
+      counts.put(
+          -1, new java.util.EnumMap<>(Map.of(dev.patchwave.rollout.HostPhase.SKIPPED, outside)));
+    }
+    return new Summary(s, counts);
+  }
+
+  /** The rollout of row {@code r} with no hosts read. */
+  private RolloutState shell(RolloutRecord r) {
+    try {
+      StateDocument d = json.readValue(r.state, StateDocument.class);
+      RolloutPolicy policy = texts.policy(r.policyTextId);
+      return new RolloutState(
+          r.id,
+          policy,
+          d.startedBy(),
+          d.startedAt(),
+          d.phase(),
+          d.reason(),
+          d.detail(),
+          d.resumeTo(),
+          d.patchSet(),
+          d.wave(),
+          d.waves().stream().map(w -> w.with(List.of())).toList(),
+          Map.of(),
+          d.scope() == null ? RolloutState.scopeOf(policy) : d.scope());
+    } catch (JsonProcessingException | DocumentException e) {
+      throw new IllegalStateException(
+          "rollout " + r.id + " cannot be read back: " + e.getMessage(), e);
+    }
+  }
+
+  /** A host of a rollout as listed: its state, and the wave whose list it is in (-1: none). */
+  public record ListedHost(HostState state, int wave) {}
+
+  /**
+   * The hosts of rollout {@code id} sorted by name, after {@code after}, at most {@code limit},
+   * filtered by phase, listed wave and name prefix (each when given).
+   */
+  @Transactional
+  public List<ListedHost> hosts(
+      long id,
+      Optional<dev.patchwave.rollout.HostPhase> phase,
+      Optional<Integer> wave,
+      Optional<String> prefix,
+      Optional<String> after,
+      int limit) {
+    upgradeIfStoredBefore(id);
+    StringBuilder sql =
+        new StringBuilder("SELECT state, wave FROM rollout_host WHERE rollout_id = :id");
+    phase.ifPresent(p -> sql.append(" AND phase = :phase"));
+    wave.ifPresent(w -> sql.append(" AND wave = :wave"));
+    prefix.ifPresent(p -> sql.append(" AND host LIKE :prefix ESCAPE '!'"));
+    after.ifPresent(a -> sql.append(" AND host > :after"));
+    sql.append(" ORDER BY host");
+    var q =
+        RolloutRecord.getEntityManager()
+            .createNativeQuery(sql.toString())
+            .setParameter("id", id)
+            .setMaxResults(limit);
+    phase.ifPresent(p -> q.setParameter("phase", p.name()));
+    wave.ifPresent(w -> q.setParameter("wave", w));
+    prefix.ifPresent(
+        p ->
+            q.setParameter(
+                "prefix", p.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"));
+    after.ifPresent(a -> q.setParameter("after", a));
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = q.getResultList();
+    var reader = json.readerFor(HostState.class);
+    List<ListedHost> out = new java.util.ArrayList<>(rows.size());
+    for (Object[] row : rows) {
+      try {
+        out.add(new ListedHost(reader.readValue(text(row[0])), ((Number) row[1]).intValue()));
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("rollout " + id + ": a host row cannot be read back", e);
+      }
+    }
+    return out;
+  }
+
+  private static String text(Object column) {
+    if (column instanceof java.sql.Clob c) {
+      try {
+        return c.getSubString(1, (int) c.length());
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return (String) column;
+  }
+
+  /**
+   * Moves every rollout stored before V10 (hosts inside its document, its own copy of the policy
+   * text) to host rows and a shared policy text. Run at start, before any rollout is decided;
+   * idempotent, and safe for two instances at once (each rollout under its row lock).
+   *
+   * @return how many rollouts were moved
+   */
+  @Transactional
+  public int upgradeStored() {
+    List<Long> ids =
+        RolloutRecord.getEntityManager()
+            .createQuery(
+                "select r.id from RolloutRecord r where r.policyTextId is null", Long.class)
+            .getResultList();
+    int moved = 0;
+    for (long id : ids) {
+      if (upgradeIfStoredBefore(id)) {
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  /** Moves rollout {@code id} to host rows if it was stored before V10; true if it was. */
+  @Transactional
+  public boolean upgradeIfStoredBefore(long id) {
+    RolloutRecord r = RolloutRecord.findById(id, LockModeType.PESSIMISTIC_WRITE);
+    if (r == null || r.policyTextId != null) {
+      return false;
+    }
+    RolloutState s = decode(r).state();
+    r.policyTextId = policyText(r.policySource);
+    r.policySource = null;
+    r.state = encode(s);
+    r.updatedAt = odt(clock.instant());
+    writeHosts(r.id, null, s);
+    return true;
+  }
+
+  /** The version of rollout {@code id}'s row: it changes with every save. */
+  @Transactional
+  public Optional<Long> version(long id) {
+    return RolloutRecord.getEntityManager()
+        .createQuery("select r.version from RolloutRecord r where r.id = :id", Long.class)
+        .setParameter("id", id)
+        .getResultStream()
+        .findFirst();
+  }
+
+  /** The phase of rollout {@code id}, read from its row alone. */
+  @Transactional
+  public Optional<RolloutPhase> phase(long id) {
+    return RolloutRecord.getEntityManager()
+        .createQuery("select r.phase from RolloutRecord r where r.id = :id", String.class)
+        .setParameter("id", id)
+        .getResultStream()
+        .findFirst()
+        .map(RolloutPhase::valueOf);
   }
 
   @Transactional
@@ -291,15 +552,31 @@ public class RolloutStore {
   }
 
   /**
+   * Saves the state and its events, rewriting every host row: {@link #save(RolloutState,
+   * RolloutState, List, Fence, long, java.util.Collection)} without a state to compare with.
+   */
+  @Transactional
+  public long save(
+      RolloutState state,
+      List<Event> events,
+      Fence fence,
+      long version,
+      java.util.Collection<String> release) {
+    return save(null, state, events, fence, version, release);
+  }
+
+  /**
    * Saves the state and its events, if {@code fence} still holds and nobody saved since {@code
    * version}, and releases the claims of the hosts the rollout is done with (all of them once it
-   * has ended).
+   * has ended). Of the hosts, only those that changed since {@code before} (the state as loaded at
+   * {@code version}) are written; all of them when {@code before} is null.
    *
    * @param release hosts whose claims to delete
    * @throws LostLease otherwise; nothing is written
    */
   @Transactional
   public long save(
+      RolloutState before,
       RolloutState state,
       List<Event> events,
       Fence fence,
@@ -313,7 +590,14 @@ public class RolloutStore {
     if (r == null || r.version != version) {
       throw new LostLease("rollout " + state.id() + " changed underneath");
     }
+    if (r.policyTextId == null) {
+      // stored before V10: its hosts were in the document; from now on they are rows
+      r.policyTextId = policyText(r.policySource);
+      r.policySource = null;
+      before = null;
+    }
     fill(r, state);
+    writeHosts(r.id, before, state);
     insertEvents(state.id(), events);
     r.flush();
     var em = RolloutRecord.getEntityManager();
@@ -333,6 +617,73 @@ public class RolloutStore {
     return r.version;
   }
 
+  /**
+   * Writes the host rows of {@code state}: those that changed since {@code before} by UPDATE, or,
+   * without {@code before} or when the hosts themselves changed (a replan), all of them again.
+   */
+  private void writeHosts(long rolloutId, RolloutState before, RolloutState state) {
+    HostTable table = state.table();
+    boolean all = before == null || table.isRebuiltFrom(before.table());
+    BitSet changed = all ? null : table.changesFrom(before.table());
+    if (!all && changed.isEmpty()) {
+      return;
+    }
+    int[] waveOf = all ? waveOf(state) : null;
+    RolloutRecord.getEntityManager()
+        .unwrap(org.hibernate.Session.class)
+        .doWork(
+            c -> {
+              if (all) {
+                try (var delete =
+                    c.prepareStatement("DELETE FROM rollout_host WHERE rollout_id = ?")) {
+                  delete.setLong(1, rolloutId);
+                  delete.executeUpdate();
+                }
+              }
+              String sql =
+                  all
+                      ? "INSERT INTO rollout_host (ordinal, wave, phase, state, rollout_id, host)"
+                          + " VALUES (?, ?, ?, ?, ?, ?)"
+                      : "UPDATE rollout_host SET phase = ?, state = ?"
+                          + " WHERE rollout_id = ? AND host = ?";
+              try (var write = c.prepareStatement(sql)) {
+                int batch = 0;
+                int n = table.size();
+                for (int i = all ? 0 : changed.nextSetBit(0);
+                    i >= 0 && i < n;
+                    i = all ? i + 1 : changed.nextSetBit(i + 1)) {
+                  HostState h = table.at(i);
+                  int p = 1;
+                  if (all) {
+                    write.setInt(p++, i);
+                    write.setInt(p++, waveOf[i]);
+                  }
+                  write.setString(p++, h.phase().name());
+                  write.setString(p++, encode(h));
+                  write.setLong(p++, rolloutId);
+                  write.setString(p, h.name());
+                  write.addBatch();
+                  if (++batch % 500 == 0) {
+                    write.executeBatch();
+                  }
+                }
+                write.executeBatch();
+              }
+            });
+  }
+
+  /** The wave whose host list each host (by ordinal) is in, or -1. */
+  private static int[] waveOf(RolloutState state) {
+    int[] out = new int[state.table().size()];
+    java.util.Arrays.fill(out, -1);
+    for (int w = 0; w < state.waves().size(); w++) {
+      for (String name : state.waves().get(w).hosts()) {
+        out[state.table().ordinalOf(name)] = w;
+      }
+    }
+    return out;
+  }
+
   private void fill(RolloutRecord r, RolloutState s) {
     if (!s.phase().name().equals(r.phase)) {
       r.phaseSince = odt(clock.instant());
@@ -346,18 +697,40 @@ public class RolloutStore {
     r.state = encode(s);
   }
 
+  /** Appends the events, in one JDBC batch (a decision that starts a wave has one per host). */
   private void insertEvents(long rolloutId, List<Event> events) {
-    for (Event e : events) {
-      RolloutEventRecord row = new RolloutEventRecord();
-      row.rolloutId = rolloutId;
-      row.occurredAt = odt(e.at());
-      row.reason = e.reason().name();
-      row.wave = e.wave().orElse(null);
-      row.host = e.host().orElse(null);
-      row.actor = e.actor();
-      row.detail = clip(e.detail(), 4000);
-      row.persist();
+    if (events.isEmpty()) {
+      return;
     }
+    RolloutRecord.getEntityManager()
+        .unwrap(org.hibernate.Session.class)
+        .doWork(
+            c -> {
+              try (var insert =
+                  c.prepareStatement(
+                      "INSERT INTO rollout_event (rollout_id, occurred_at, reason, wave, host,"
+                          + " actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                int batch = 0;
+                for (Event e : events) {
+                  insert.setLong(1, rolloutId);
+                  insert.setObject(2, odt(e.at()));
+                  insert.setString(3, e.reason().name());
+                  if (e.wave().isPresent()) {
+                    insert.setInt(4, e.wave().get());
+                  } else {
+                    insert.setNull(4, java.sql.Types.INTEGER);
+                  }
+                  insert.setString(5, e.host().orElse(null));
+                  insert.setString(6, e.actor());
+                  insert.setString(7, clip(e.detail(), 4000));
+                  insert.addBatch();
+                  if (++batch % 500 == 0) {
+                    insert.executeBatch();
+                  }
+                }
+                insert.executeBatch();
+              }
+            });
   }
 
   private String encode(RolloutState s) {
@@ -372,18 +745,44 @@ public class RolloutStore {
               s.resumeTo(),
               s.patchSet(),
               s.wave(),
-              s.waves(),
-              s.hosts(),
+              s.waves().stream().map(WaveDocument::of).toList(),
+              null,
               s.scope()));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode rollout state", e);
     }
   }
 
+  private String encode(HostState h) {
+    try {
+      return json.writeValueAsString(h);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode host state of " + h.name(), e);
+    }
+  }
+
   private Stored decode(RolloutRecord r) {
     try {
       StateDocument d = json.readValue(r.state, StateDocument.class);
-      RolloutPolicy policy = PolicyReader.read(r.policySource);
+      RolloutPolicy policy =
+          r.policyTextId != null ? texts.policy(r.policyTextId) : PolicyReader.read(r.policySource);
+      List<WaveState> waves;
+      Map<String, HostState> hosts;
+      if (d.hosts() != null) {
+        // stored before V10: hosts and wave lists in the document
+        waves = d.waves().stream().map(w -> w.with(w.hosts())).toList();
+        hosts = d.hosts();
+      } else {
+        List<List<String>> lists = new java.util.ArrayList<>();
+        d.waves().forEach(w -> lists.add(new java.util.ArrayList<>()));
+        List<HostState> rows = new java.util.ArrayList<>();
+        readHosts(r.id, lists, rows);
+        waves = new java.util.ArrayList<>();
+        for (int i = 0; i < d.waves().size(); i++) {
+          waves.add(d.waves().get(i).with(lists.get(i)));
+        }
+        hosts = HostTable.of(rows);
+      }
       RolloutState s =
           new RolloutState(
               r.id,
@@ -396,15 +795,48 @@ public class RolloutStore {
               d.resumeTo(),
               d.patchSet(),
               d.wave(),
-              d.waves(),
-              d.hosts(),
+              waves,
+              hosts,
               // documents written before scopes existed: the policy's own rule
               d.scope() == null ? RolloutState.scopeOf(policy) : d.scope());
-      return new Stored(s, r.policySource, r.version);
+      return new Stored(s, r.version);
     } catch (JsonProcessingException | DocumentException e) {
       throw new IllegalStateException(
           "rollout " + r.id + " cannot be read back: " + e.getMessage(), e);
     }
+  }
+
+  /** Reads the host rows of rollout {@code id} in plan order, listing each in its wave. */
+  private void readHosts(long id, List<List<String>> waves, List<HostState> out) {
+    RolloutRecord.getEntityManager()
+        .unwrap(org.hibernate.Session.class)
+        .doWork(
+            c -> {
+              try (var q =
+                  c.prepareStatement(
+                      "SELECT wave, state FROM rollout_host WHERE rollout_id = ? ORDER BY ordinal")) {
+                q.setLong(1, id);
+                q.setFetchSize(1000);
+                try (var rs = q.executeQuery()) {
+                  var reader = json.readerFor(HostState.class);
+                  while (rs.next()) {
+                    int wave = rs.getInt(1);
+                    HostState h;
+                    try {
+                      h = reader.readValue(rs.getString(2));
+                    } catch (java.io.IOException e) {
+                      throw new IllegalStateException(
+                          "rollout " + id + ": a host row cannot be read back: " + e.getMessage(),
+                          e);
+                    }
+                    out.add(h);
+                    if (wave >= 0 && wave < waves.size()) {
+                      waves.get(wave).add(h.name());
+                    }
+                  }
+                }
+              }
+            });
   }
 
   private static RolloutState withId(RolloutState s, long id) {

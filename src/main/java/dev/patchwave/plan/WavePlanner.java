@@ -33,7 +33,10 @@ import java.util.Map;
  *       groups already has its share of the wave: {@code max(1, ceil(|g| * size / N))}. If the wave
  *       ends up smaller, the shares shrink with it, so hosts over the smaller share are taken back
  *       out (newest first) until the wave is consistent.
- *   <li>Hosts still left after the last policy wave go into added waves, built the same way.
+ *   <li>Hosts still left after the last policy wave (shares round, and a group that fell behind in
+ *       earlier waves can overflow the last one) go into at most two added waves: the first takes
+ *       up to half of what is left of each group (at least its share of that wave), the second the
+ *       rest. The plan names the groups that overflowed.
  *   <li>Split each wave into batches, first fit in wave order, so that no batch holds more than
  *       {@code maxUnavailablePerGroup} hosts of a group nor more than {@code maxUnavailable} hosts.
  * </ol>
@@ -92,6 +95,16 @@ public final class WavePlanner {
     private final int[] scratchCount;
 
     private final int[] scratchShares;
+
+    /**
+     * While filling added waves, how many may still follow, this one included (2, then 1: the last
+     * takes what is left of every group); 0 for the policy's waves.
+     */
+    private int addedLeft;
+
+    /** Which groups overflowed the last policy wave, for the added waves' note. */
+    private String overflowNote = "";
+
     private final boolean[] assigned;
     private final boolean[] inWave;
 
@@ -235,7 +248,9 @@ public final class WavePlanner {
         waves.add(pw);
       }
       Wave last = policyWaves.get(policyWaves.size() - 1);
+      overflow();
       while (done < n) {
+        addedLeft = Math.max(1, 2 - (waves.size() - policyWaves.size()));
         PlannedWave pw =
             fill(waves.size(), policyWaves.size() - 1, last, done, n - done, false, true);
         done += pw.hostCount();
@@ -331,7 +346,9 @@ public final class WavePlanner {
       if (added) {
         waveNotes.add(
             "added after the last policy wave: its hosts could not fit earlier without putting"
-                + " more than a group's share into one wave");
+                + " more than a group's share into one wave ("
+                + overflowNote
+                + "); at most two added waves split what is left of each group");
       }
       List<Placement> placements = new ArrayList<>(members.length);
       for (int k = 0; k < members.length; k++) {
@@ -363,6 +380,29 @@ public final class WavePlanner {
           adjustment,
           batches(placements, members),
           waveNotes);
+    }
+
+    /**
+     * The groups with hosts left after the policy's waves, largest overflow first (at most five
+     * named), as the added waves' note gives them; sets {@link #overflowNote}.
+     */
+    private String overflow() {
+      List<int[]> left = new ArrayList<>();
+      for (int g = 0; g < groupSize.length; g++) {
+        if (groupSize[g] > taken[g]) {
+          left.add(new int[] {g, groupSize[g] - taken[g]});
+        }
+      }
+      left.sort((a, b) -> a[1] != b[1] ? Integer.compare(b[1], a[1]) : Integer.compare(a[0], b[0]));
+      List<String> named = new ArrayList<>();
+      for (int k = 0; k < Math.min(5, left.size()); k++) {
+        named.add(groupNames[left.get(k)[0]] + ": " + left.get(k)[1] + " left");
+      }
+      overflowNote =
+          left.isEmpty()
+              ? "no group overflowed"
+              : String.join(", ", named) + (left.size() > 5 ? ", ..." : "");
+      return overflowNote;
     }
 
     /** max(1, ceil(|g| * size / n)): the most hosts of group g a wave of {@code size} may hold. */
@@ -402,7 +442,11 @@ public final class WavePlanner {
       int cumulative = done + size;
       int[] shares = scratchShares;
       for (int g = 0; g < shares.length; g++) {
-        shares[g] = share(g, size);
+        int left = groupSize[g] - taken[g];
+        shares[g] =
+            addedLeft == 0
+                ? share(g, size)
+                : Math.max(share(g, size), (left + addedLeft - 1) / addedLeft);
       }
       for (int pass = 0; pass < 3 && placed < size; pass++) {
         for (int k = 0; k < unassignedCount; k++) {

@@ -8,6 +8,37 @@ import java.util.Optional;
 /** What the engine saw or was told since the last decision. */
 public sealed interface Observation {
 
+  /** The host this observation is about, if it is about one. */
+  default Optional<String> subject() {
+    String host = null;
+    if (this instanceof HostPrepared o) {
+      host = o.host();
+    } else if (this instanceof DrainNeeded o) {
+      host = o.host();
+    } else if (this instanceof NodeDrained o) {
+      host = o.host();
+    } else if (this instanceof DrainPending o) {
+      host = o.host();
+    } else if (this instanceof HostBlocked o) {
+      host = o.host();
+    } else if (this instanceof HostPatched o) {
+      host = o.host();
+    } else if (this instanceof HostStepFailed o) {
+      host = o.host();
+    } else if (this instanceof HostRebooted o) {
+      host = o.host();
+    } else if (this instanceof RebootIssued o) {
+      host = o.host();
+    } else if (this instanceof StillBooting o) {
+      host = o.host();
+    } else if (this instanceof HealthReport o) {
+      host = o.host();
+    } else if (this instanceof HostGone o) {
+      host = o.host();
+    }
+    return Optional.ofNullable(host);
+  }
+
   /**
    * The selected hosts' pending updates were read: the patch set is what the canaries install
    * (filtered by the policy and the quarantine), the waves are planned again from what each host

@@ -1,7 +1,9 @@
 package dev.patchwave.rollout;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -14,13 +16,22 @@ import java.util.Set;
  * @param freezing a patch-set freeze is under way
  * @param fleet the load of the other unfinished rollouts and the fleet-wide limit
  * @param bootPoll how long after a look at a rebooting host the next one is due
+ * @param focus empty: a sweep, every host is looked at (after a restart, at a wake-up, on a
+ *     person's command). Otherwise an incremental decision: besides the hosts the observations
+ *     change, only these are looked at (hosts whose step finished since the last decision); the
+ *     hosts' timers are covered by {@code scheduledWakeUp}. {@code busyHosts} then only needs to
+ *     name the busy ones among those.
+ * @param scheduledWakeUp the wake-up already scheduled (by the last decision); an incremental
+ *     decision never asks for a later one
  */
 public record Observations(
     List<Observation> events,
     Set<String> busyHosts,
     boolean freezing,
     FleetLoad fleet,
-    Duration bootPoll) {
+    Duration bootPoll,
+    Optional<Set<String>> focus,
+    Optional<Instant> scheduledWakeUp) {
 
   /** Rebooting hosts are looked at every two seconds unless the engine says otherwise. */
   public static final Duration BOOT_POLL = Duration.ofSeconds(2);
@@ -28,6 +39,22 @@ public record Observations(
   public Observations {
     events = List.copyOf(events);
     busyHosts = Set.copyOf(busyHosts);
+    focus = focus.map(Set::copyOf);
+  }
+
+  /** A sweep: every host is looked at. */
+  public Observations(
+      List<Observation> events,
+      Set<String> busyHosts,
+      boolean freezing,
+      FleetLoad fleet,
+      Duration bootPoll) {
+    this(events, busyHosts, freezing, fleet, bootPoll, Optional.empty(), Optional.empty());
+  }
+
+  /** A sweep or an incremental decision ({@code focus} present). */
+  public boolean isSweep() {
+    return focus.isEmpty();
   }
 
   public Observations(

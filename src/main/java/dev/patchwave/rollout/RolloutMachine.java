@@ -20,10 +20,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PrimitiveIterator;
 
 /**
  * The rollout state machine. {@link #decide} performs nothing: it returns the next state, the
@@ -76,7 +76,7 @@ public final class RolloutMachine {
     private final List<Event> events = new ArrayList<>();
     private final List<Action> actions = new ArrayList<>();
     private final List<Decision.Refusal> refused = new ArrayList<>();
-    private final Map<String, HostState> hosts;
+    private final HostTable.Editor hosts;
     private final List<WaveState> waves;
     private final java.util.Set<String> issued = new java.util.HashSet<>();
     private RolloutState base;
@@ -88,6 +88,9 @@ public final class RolloutMachine {
     private int wave;
     private Optional<Instant> wakeUp = Optional.empty();
 
+    /** Whether the wave entered its soak in this decision: its hosts are all re-checked. */
+    private boolean soakBegan;
+
     Run(RolloutState s, Observations seen, Instant now) {
       this.base = s;
       this.seen = seen;
@@ -96,7 +99,7 @@ public final class RolloutMachine {
       this.interval = policy.spec().health().interval();
       this.timeout = policy.spec().health().timeout();
       this.schedule = policy.spec().schedule();
-      this.hosts = new LinkedHashMap<>(s.hosts());
+      this.hosts = s.table().edit();
       this.waves = new ArrayList<>(s.waves());
       this.phase = s.phase();
       this.reason = s.reason();
@@ -104,6 +107,11 @@ public final class RolloutMachine {
       this.resumeTo = s.resumeTo();
       this.patchSet = s.patchSet();
       this.wave = s.wave();
+      if (!seen.isSweep()) {
+        // the timers of the hosts this decision does not look at are covered by the wake-up
+        // already scheduled: never ask for a later one
+        seen.scheduledWakeUp().ifPresent(this::wake);
+      }
     }
 
     Decision decide() {
@@ -135,7 +143,7 @@ public final class RolloutMachine {
           patchSet,
           wave,
           waves,
-          hosts,
+          hosts.freeze(),
           base.scope());
     }
 
@@ -216,10 +224,7 @@ public final class RolloutMachine {
       } else if (o instanceof Observation.DrainPending p) {
         host(p.host(), HostPhase.DRAINING)
             .ifPresent(
-                h ->
-                    hosts.put(
-                        h.name(),
-                        h.retryAt(now.plus(p.lookAgainIn()), Reason.DRAINING, p.detail())));
+                h -> hosts.put(h.retryAt(now.plus(p.lookAgainIn()), Reason.DRAINING, p.detail())));
       } else if (o instanceof HostBlocked b) {
         host(b.host(), HostPhase.PREPARING)
             .ifPresent(
@@ -254,9 +259,7 @@ public final class RolloutMachine {
             .ifPresent(
                 h -> {
                   if (now.isBefore(h.since().plus(timeout))) {
-                    hosts.put(
-                        h.name(),
-                        h.retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, b.detail()));
+                    hosts.put(h.retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, b.detail()));
                   } else {
                     String text =
                         "no answer with a new boot id within "
@@ -296,8 +299,7 @@ public final class RolloutMachine {
       patchSet = Optional.of(f.patchSet());
       if (f.replan().isPresent()) {
         RolloutState again = snapshot().replanned(f.replan().get(), now);
-        hosts.clear();
-        hosts.putAll(again.hosts());
+        hosts.replaceAll(again.table());
         waves.clear();
         waves.addAll(again.waves());
         wave = 0;
@@ -336,7 +338,7 @@ public final class RolloutMachine {
               Reason.PATCH_SET_FROZEN,
               null,
               f.patchSet().packages().size() + " package versions: " + f.detail()));
-      while (wave < waves.size() - 1 && hostsOf(wave).allMatch(h -> h.phase().isDone())) {
+      while (wave < waves.size() - 1 && allDone(wave)) {
         wave++;
       }
       WaveState first = waves.get(wave);
@@ -394,7 +396,7 @@ public final class RolloutMachine {
       }
       if (!unsure.isEmpty()) {
         String text = describe(unsure);
-        hosts.put(h.name(), h.checked(now, Reason.HEALTH_INCONCLUSIVE, text));
+        hosts.put(h.checked(now, Reason.HEALTH_INCONCLUSIVE, text));
         if (phase != RolloutPhase.PAUSED && !phase.isTerminal()) {
           resumeTo = Optional.of(phase);
           setPhase(
@@ -414,7 +416,7 @@ public final class RolloutMachine {
           actions.add(new Action.Uncordon(h.name()));
         }
       } else {
-        hosts.put(h.name(), h.checked(now, Reason.HEALTH_PASSED, ""));
+        hosts.put(h.checked(now, Reason.HEALTH_PASSED, ""));
       }
     }
 
@@ -425,6 +427,9 @@ public final class RolloutMachine {
     // ---- 2. failures ----
 
     private void checkFailures() {
+      if (hosts.count(wave, HostPhase.FAILED) <= policy.spec().failure().maxFailedHosts()) {
+        return;
+      }
       List<HostState> failed =
           waves.get(wave).hosts().stream()
               .map(hosts::get)
@@ -463,16 +468,16 @@ public final class RolloutMachine {
     private void progress() {
       switch (phase) {
         case PENDING -> {
-          List<String> selected =
-              hosts.values().stream()
-                  .filter(h -> h.phase() == HostPhase.PENDING)
-                  .map(HostState::name)
-                  .toList();
-          if (selected.isEmpty()) {
+          if (hosts.count(HostPhase.PENDING) == 0) {
             setPhase(
                 RolloutPhase.COMPLETED, Reason.NOTHING_TO_INSTALL, "no host selected", CONTROLLER);
           } else if (!seen.freezing()) {
-            actions.add(new Action.FreezePatchSet(selected));
+            actions.add(
+                new Action.FreezePatchSet(
+                    hosts.stream()
+                        .filter(h -> h.phase() == HostPhase.PENDING)
+                        .map(HostState::name)
+                        .toList()));
           }
         }
         case RUNNING -> running();
@@ -480,7 +485,7 @@ public final class RolloutMachine {
           continueActiveHosts();
           recheck();
           WaveState w = waves.get(wave);
-          if (w.isSoakComplete(now) && hostsOf(wave).noneMatch(h -> h.phase().isActive())) {
+          if (w.isSoakComplete(now) && activeIn(wave) == 0) {
             events.add(event(Reason.SOAK_COMPLETE, wave, w.name()));
             nextWave();
           } else {
@@ -522,8 +527,9 @@ public final class RolloutMachine {
         actions.add(new Action.Notify(Reason.BLOCKED_BY_FAILED_HOST, detail));
         return;
       }
-      if (hostsOf(wave).allMatch(h -> h.phase().isDone()) && phase == RolloutPhase.RUNNING) {
+      if (allDone(wave) && phase == RolloutPhase.RUNNING) {
         waves.set(wave, waves.get(wave).soaking(now));
+        soakBegan = true;
         setPhase(RolloutPhase.SOAKING, Reason.WAVE_SOAKING, waves.get(wave).name(), CONTROLLER);
         WaveState soaking = waves.get(wave);
         if (soaking.isSoakComplete(now)) {
@@ -551,15 +557,22 @@ public final class RolloutMachine {
       var d = policy.spec().disruption();
       FleetLoad fleet = seen.fleet();
       int ownLimit = d.maxUnavailable().ofTotalRoundedDownAtLeastOne(hosts.size());
-      int inFlight = (int) hosts.values().stream().filter(h -> h.phase().isInFlight()).count();
+      int inFlight = 0;
+      for (HostPhase p : IN_FLIGHT) {
+        inFlight += hosts.count(p);
+      }
+      boolean grouped =
+          !d.groupBy().isEmpty() || !fleet.inFlight().isEmpty() || !fleet.groupsOf().isEmpty();
       Map<String, Integer> perGroup = new HashMap<>(fleet.inFlight());
-      for (HostState h : hosts.values()) {
-        if (h.phase().isInFlight()) {
-          groupsOf(h, fleet).forEach(g -> perGroup.merge(g, 1, Integer::sum));
+      if (grouped) {
+        for (HostPhase p : IN_FLIGHT) {
+          for (int i = hosts.next(p, 0); i >= 0; i = hosts.next(p, i + 1)) {
+            groupsOf(hosts.at(i), fleet).forEach(g -> perGroup.merge(g, 1, Integer::sum));
+          }
         }
       }
       boolean heldByFleet = false;
-      for (String name : waves.get(wave).hosts()) {
+      for (PrimitiveIterator.OfInt it = pendingOfWave(); it.hasNext(); ) {
         if (inFlight >= ownLimit) {
           break;
         }
@@ -567,10 +580,11 @@ public final class RolloutMachine {
           heldByFleet = true;
           break;
         }
-        HostState h = hosts.get(name);
+        HostState h = hosts.at(it.nextInt());
         if (h.phase() != HostPhase.PENDING) {
           continue;
         }
+        String name = h.name();
         if (h.retryAt().isPresent() && now.isBefore(h.retryAt().get())) {
           wake(h.retryAt().get());
           continue;
@@ -594,13 +608,46 @@ public final class RolloutMachine {
       if (heldByFleet) {
         // another rollout holds hosts of a shared group: look again when it may have let go
         wake(now.plus(interval));
-        if (!Reason.FLEET_LIMIT.equals(reason)
-            && hosts.values().stream().noneMatch(h -> h.phase().isActive())) {
+        if (!Reason.FLEET_LIMIT.equals(reason) && active() == 0) {
           reason = Reason.FLEET_LIMIT;
           detail = "hosts of other rollouts are in flight in the same redundancy groups";
           events.add(event(Reason.FLEET_LIMIT, wave, detail));
         }
       }
+    }
+
+    /**
+     * The ordinals of the current wave's pending hosts, in plan order. A wave's hosts are numbered
+     * one after the other (plans list them wave by wave), so its pending hosts are the pending bits
+     * in its range; a wave listed otherwise is walked name by name.
+     */
+    private PrimitiveIterator.OfInt pendingOfWave() {
+      List<String> names = waves.get(wave).hosts();
+      if (names.isEmpty()) {
+        return java.util.stream.IntStream.empty().iterator();
+      }
+      int first = hosts.ordinalOf(names.get(0));
+      int last = hosts.ordinalOf(names.get(names.size() - 1));
+      if (last - first + 1 != names.size()
+          || hosts.at(first).wave() != wave
+          || hosts.at(last).wave() != wave) {
+        return names.stream().mapToInt(hosts::ordinalOf).iterator();
+      }
+      return new PrimitiveIterator.OfInt() {
+        private int next = hosts.next(HostPhase.PENDING, first);
+
+        @Override
+        public boolean hasNext() {
+          return next >= 0 && next <= last;
+        }
+
+        @Override
+        public int nextInt() {
+          int out = next;
+          next = hosts.next(HostPhase.PENDING, next + 1);
+          return out;
+        }
+      };
     }
 
     /** The host's groups under this policy's keys and under the other running policies' keys. */
@@ -624,9 +671,15 @@ public final class RolloutMachine {
       return Math.min(own, fleet.limits().getOrDefault(key, Integer.MAX_VALUE));
     }
 
-    /** Issues the next step of every active host that has none under way. */
+    /**
+     * Issues the next step of every active host that has none under way: in a sweep, of every
+     * active host; otherwise of those this decision changed or was told to look at (the others'
+     * steps are under way, or their timers are covered by the wake-up already scheduled).
+     */
     private void continueActiveHosts() {
-      for (HostState h : hosts.values()) {
+      java.util.BitSet look = lookAt();
+      for (int i = look.nextSetBit(0); i >= 0; i = look.nextSetBit(i + 1)) {
+        HostState h = hosts.at(i);
         if (!h.phase().isActive() || seen.busyHosts().contains(h.name())) {
           continue;
         }
@@ -666,11 +719,54 @@ public final class RolloutMachine {
       }
     }
 
-    /** During a soak, re-checks the wave's healthy hosts every interval. */
+    /**
+     * During a soak, re-checks the wave's healthy hosts every interval: all of them in a sweep and
+     * when the soak begins, else those this decision changed or was told to look at.
+     */
     private void recheck() {
-      hostsOf(wave)
-          .filter(h -> h.phase() == HostPhase.HEALTHY && !seen.busyHosts().contains(h.name()))
-          .forEach(this::checkIfDue);
+      if (seen.isSweep() || soakBegan) {
+        hostsOf(wave)
+            .filter(h -> h.phase() == HostPhase.HEALTHY && !seen.busyHosts().contains(h.name()))
+            .forEach(this::checkIfDue);
+        return;
+      }
+      java.util.BitSet look = lookAt();
+      for (int i = look.nextSetBit(0); i >= 0; i = look.nextSetBit(i + 1)) {
+        HostState h = hosts.at(i);
+        if (h.phase() == HostPhase.HEALTHY
+            && h.wave() == wave
+            && !seen.busyHosts().contains(h.name())) {
+          checkIfDue(h);
+        }
+      }
+    }
+
+    /**
+     * The ordinals to look at: in a sweep every active host; otherwise the hosts this decision
+     * changed, named in its observations, or in its focus.
+     */
+    private java.util.BitSet lookAt() {
+      java.util.BitSet out;
+      if (seen.isSweep()) {
+        out = new java.util.BitSet(hosts.size());
+        for (HostPhase p : ACTIVE) {
+          for (int i = hosts.next(p, 0); i >= 0; i = hosts.next(p, i + 1)) {
+            out.set(i);
+          }
+        }
+        return out;
+      }
+      out = hosts.changed();
+      for (String name : seen.focus().orElseThrow()) {
+        int i = hosts.ordinalOf(name);
+        if (i >= 0) {
+          out.set(i);
+        }
+      }
+      for (Observation o : seen.events()) {
+        o.subject().map(hosts::ordinalOf).filter(i -> i >= 0).ifPresent(out::set);
+      }
+      return out;
     }
 
     private void checkIfDue(HostState h) {
@@ -686,7 +782,7 @@ public final class RolloutMachine {
     private void nextWave() {
       do {
         wave++;
-      } while (wave < waves.size() && hostsOf(wave).allMatch(h -> h.phase().isDone()));
+      } while (wave < waves.size() && allDone(wave));
       if (wave >= waves.size()) {
         wave = waves.size() - 1;
         complete();
@@ -722,7 +818,7 @@ public final class RolloutMachine {
       }
       if (policy.spec().kubernetes().drain()) {
         // again for every healthy host: an uncordon lost to a restart is made up here
-        hosts.values().stream()
+        hosts.stream()
             .filter(x -> x.phase() == HostPhase.HEALTHY)
             .forEach(x -> actions.add(new Action.Uncordon(x.name())));
       }
@@ -734,7 +830,7 @@ public final class RolloutMachine {
      * maxFailedHosts}), or stopped mid-step.
      */
     private List<String> leftWithout() {
-      return hosts.values().stream()
+      return hosts.stream()
           .filter(
               h ->
                   (h.phase() == HostPhase.SKIPPED
@@ -753,7 +849,7 @@ public final class RolloutMachine {
      * still running finds the rollout stopped before its next change to the host.
      */
     private void stopHostsMidStep() {
-      for (HostState h : List.copyOf(hosts.values())) {
+      for (HostState h : hosts.stream().filter(x -> x.phase().isActive()).toList()) {
         if (h.phase().isActive()) {
           String text = "was " + h.phase().name();
           put(
@@ -772,17 +868,16 @@ public final class RolloutMachine {
      * them shares a group with a failed host: the wave cannot finish by itself.
      */
     private boolean isStuckBehindFailedHosts() {
-      List<HostState> wait = hostsOf(wave).filter(h -> !h.phase().isDone()).toList();
-      boolean anyActive = hosts.values().stream().anyMatch(h -> h.phase().isActive());
-      boolean anyFailed = hosts.values().stream().anyMatch(h -> h.phase() == HostPhase.FAILED);
-      return !wait.isEmpty()
-          && !anyActive
-          && anyFailed
-          && wait.stream().allMatch(h -> h.phase() == HostPhase.PENDING && h.retryAt().isEmpty());
+      if (allDone(wave) || active() > 0 || hosts.count(HostPhase.FAILED) == 0) {
+        return false;
+      }
+      return hostsOf(wave)
+          .filter(h -> !h.phase().isDone())
+          .allMatch(h -> h.phase() == HostPhase.PENDING && h.retryAt().isEmpty());
     }
 
     private List<String> failedHosts() {
-      return hosts.values().stream()
+      return hosts.stream()
           .filter(h -> h.phase() == HostPhase.FAILED)
           .map(HostState::name)
           .sorted()
@@ -790,7 +885,7 @@ public final class RolloutMachine {
     }
 
     private List<String> failedGroups() {
-      return hosts.values().stream()
+      return hosts.stream()
           .filter(h -> h.phase() == HostPhase.FAILED)
           .flatMap(h -> h.groups().stream())
           .distinct()
@@ -799,6 +894,32 @@ public final class RolloutMachine {
     }
 
     // ---- helpers ----
+
+    /** Every host of wave {@code w} is done (hosts a replan left out are SKIPPED: done). */
+    private boolean allDone(int w) {
+      for (HostPhase p : HostPhase.values()) {
+        if (!p.isDone() && hosts.count(w, p) > 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private int activeIn(int w) {
+      int n = 0;
+      for (HostPhase p : ACTIVE) {
+        n += hosts.count(w, p);
+      }
+      return n;
+    }
+
+    private int active() {
+      int n = 0;
+      for (HostPhase p : ACTIVE) {
+        n += hosts.count(p);
+      }
+      return n;
+    }
 
     private java.util.stream.Stream<HostState> hostsOf(int index) {
       return waves.get(index).hosts().stream().map(hosts::get);
@@ -810,7 +931,7 @@ public final class RolloutMachine {
     }
 
     private void put(HostState h, Reason why, String text) {
-      hosts.put(h.name(), h);
+      hosts.put(h);
       events.add(
           new Event(
               now,
@@ -856,6 +977,11 @@ public final class RolloutMachine {
       }
     }
   }
+
+  private static final List<HostPhase> ACTIVE =
+      java.util.Arrays.stream(HostPhase.values()).filter(HostPhase::isActive).toList();
+  private static final List<HostPhase> IN_FLIGHT =
+      java.util.Arrays.stream(HostPhase.values()).filter(HostPhase::isInFlight).toList();
 
   /** The actor of the controller's own transitions. */
   public static final String CONTROLLER = "controller";

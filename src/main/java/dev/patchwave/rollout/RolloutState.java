@@ -13,8 +13,9 @@ import java.util.Optional;
 
 /**
  * Everything known about one rollout: its policy and plan (frozen at start), its patch set (frozen
- * from the canaries), its phase, its current wave and every host's progress. Persisted whole after
- * every decision; resuming from it is the engine's only way back after a restart.
+ * from the canaries), its phase, its current wave and every host's progress ({@link HostTable}).
+ * Persisted after every decision (the rollout-level part, and the hosts that changed); resuming
+ * from it is the engine's only way back after a restart.
  *
  * @param resumeTo the phase a paused rollout returns to
  */
@@ -35,7 +36,12 @@ public record RolloutState(
 
   public RolloutState {
     waves = List.copyOf(waves);
-    hosts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
+    hosts = HostTable.of(hosts);
+  }
+
+  /** The hosts, as the table they are kept in. */
+  public HostTable table() {
+    return (HostTable) hosts;
   }
 
   /** A new rollout of {@code policy} following {@code plan}. */
@@ -145,13 +151,70 @@ public record RolloutState(
   public java.util.Set<String> releasableHosts() {
     java.util.Set<String> out = new java.util.HashSet<>();
     for (HostState h : hosts.values()) {
-      if (phase.isTerminal()
-          || h.phase() == HostPhase.SKIPPED
-          || (h.phase() == HostPhase.HEALTHY && h.wave() < wave)) {
+      if (isReleasable(h)) {
         out.add(h.name());
       }
     }
     return out;
+  }
+
+  private boolean isReleasable(HostState h) {
+    return phase.isTerminal()
+        || h.phase() == HostPhase.SKIPPED
+        || (h.phase() == HostPhase.HEALTHY && h.wave() < wave);
+  }
+
+  /**
+   * The hosts releasable now that were not in {@code before} (this rollout one decision earlier):
+   * {@code releasableHosts()} minus {@code before.releasableHosts()}, looking only at the hosts
+   * that changed and at the waves passed.
+   */
+  public java.util.Set<String> releasedSince(RolloutState before) {
+    if (phase.isTerminal() || table().isRebuiltFrom(before.table())) {
+      java.util.Set<String> now = releasableHosts();
+      now.removeAll(before.releasableHosts());
+      return now;
+    }
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (HostState h : changedSince(before)) {
+      if (isReleasable(h) && !before.isReleasable(before.host(h.name()))) {
+        out.add(h.name());
+      }
+    }
+    for (int w = before.wave; w < wave && w < waves.size(); w++) {
+      for (String name : waves.get(w).hosts()) {
+        HostState h = host(name);
+        if (isReleasable(h) && !before.isReleasable(before.host(name))) {
+          out.add(name);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The hosts whose state differs from {@code before} (this rollout one decision earlier), in plan
+   * order: the ones the decision changed, or every host when the table was rebuilt.
+   */
+  public List<HostState> changedSince(RolloutState before) {
+    HostTable t = table();
+    java.util.BitSet changed = t.changesFrom(before.table());
+    List<HostState> out = new ArrayList<>(changed.cardinality());
+    for (int i = changed.nextSetBit(0); i >= 0; i = changed.nextSetBit(i + 1)) {
+      out.add(t.at(i));
+    }
+    return out;
+  }
+
+  /** How many hosts are in flight (taken down, or failed and not recovered). */
+  public int inFlight() {
+    int n = 0;
+    for (HostPhase p : HostPhase.values()) {
+      if (p.isInFlight()) {
+        n += table().count(p);
+      }
+    }
+    return n;
   }
 
   public WaveState currentWave() {

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.patchwave.testing.RolloutJson;
 import dev.patchwave.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -164,7 +165,7 @@ class AuditAndApprovalTest {
   }
 
   static JsonPath rollout(long id) {
-    return given().auth().oauth2(TestTokens.VIEWER).get("/api/v1/rollouts/" + id).jsonPath();
+    return RolloutJson.of(() -> given().auth().oauth2(TestTokens.VIEWER), id);
   }
 
   static JsonPath audit(String query) {

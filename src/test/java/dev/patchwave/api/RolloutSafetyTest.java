@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.host.simulated.SimulatedHostExecutor;
 import dev.patchwave.testing.RolloutApi;
+import dev.patchwave.testing.RolloutJson;
 import dev.patchwave.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -156,9 +157,9 @@ class RolloutSafetyTest {
             .statusCode(201)
             .extract()
             .jsonPath();
-    assertThat(skipped.getList("hosts.name", String.class))
-        .containsExactlyInAnyOrder("kraft-1", "kraft-2", "kraft-3");
     long id = skipped.getLong("id");
+    assertThat(rollout(id).getList("hosts.name", String.class))
+        .containsExactlyInAnyOrder("kraft-1", "kraft-2", "kraft-3");
     assertThat(
             given()
                 .get("/api/v1/rollouts/" + id + "/events")
@@ -344,7 +345,7 @@ class RolloutSafetyTest {
   }
 
   static JsonPath rollout(long id) {
-    return given().get("/api/v1/rollouts/" + id).jsonPath();
+    return RolloutJson.of(id);
   }
 
   static List<Long> rolloutsOf(String policy) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.host.simulated.SimulatedHostExecutor;
 import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.testing.RolloutJson;
 import dev.patchwave.testing.TestTokens;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
@@ -79,7 +80,7 @@ abstract class AbstractDemoFleetRolloutTest {
             () -> given().get("/api/v1/rollouts/" + id).jsonPath().getString("phase"),
             p -> p.equals("HALTED"));
 
-    var rollout = given().get("/api/v1/rollouts/" + id).then().statusCode(200).extract().jsonPath();
+    var rollout = RolloutJson.of(id);
     assertThat(rollout.getString("reason")).isEqualTo("TOO_MANY_FAILURES");
     assertThat(rollout.getList("patchSet.version", String.class)).contains("6.8.0-49.49");
 

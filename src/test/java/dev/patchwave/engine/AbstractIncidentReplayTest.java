@@ -8,6 +8,7 @@ import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.host.simulated.EmulatedHost.Received;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.testing.EmulatedSshServer;
+import dev.patchwave.testing.RolloutJson;
 import dev.patchwave.testing.SshFleet;
 import dev.patchwave.testing.TestTokens;
 import io.restassured.RestAssured;
@@ -81,7 +82,7 @@ abstract class AbstractIncidentReplayTest {
         .until(
             () -> given().get("/api/v1/rollouts/" + id).jsonPath().getString("phase"),
             p -> p.equals(phase));
-    return given().get("/api/v1/rollouts/" + id).jsonPath();
+    return RolloutJson.of(id);
   }
 
   static List<List<String>> installs(EmulatedHost h) {

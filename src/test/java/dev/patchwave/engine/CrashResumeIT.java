@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.testing.EmulatedSshServer;
 import dev.patchwave.testing.NodeFleet;
+import dev.patchwave.testing.RolloutJson;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.io.IOException;
@@ -135,7 +136,7 @@ class CrashResumeIT {
   }
 
   JsonPath rollout(long id) {
-    return given().port(port).auth().oauth2(adminToken()).get("/api/v1/rollouts/" + id).jsonPath();
+    return RolloutJson.of(() -> given().port(port).auth().oauth2(adminToken()), id);
   }
 
   List<String> hostPhases(long id) {

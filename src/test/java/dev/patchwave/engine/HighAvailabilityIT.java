@@ -8,6 +8,7 @@ import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.testing.EmulatedSshServer;
 import dev.patchwave.testing.MockKubernetes;
 import dev.patchwave.testing.NodeFleet;
+import dev.patchwave.testing.RolloutJson;
 import dev.patchwave.testing.TestTokens;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -165,7 +166,7 @@ class HighAvailabilityIT {
             .filter(k -> controllers.get(k).isAlive())
             .findFirst()
             .orElseThrow();
-    return api(any).get("/api/v1/rollouts/" + id).jsonPath();
+    return RolloutJson.of(() -> api(any), id);
   }
 
   void fleet() throws Exception {

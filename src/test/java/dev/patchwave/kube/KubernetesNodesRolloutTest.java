@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.patchwave.testing.KubeFleet;
+import dev.patchwave.testing.RolloutJson;
 import dev.patchwave.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -167,6 +168,6 @@ class KubernetesNodesRolloutTest {
   }
 
   static JsonPath rollout(long id) {
-    return given().get("/api/v1/rollouts/" + id).jsonPath();
+    return RolloutJson.of(id);
   }
 }

@@ -260,7 +260,7 @@ class WavePlannerProperties {
   }
 
   @Property(tries = 300)
-  void rule5_groupsSpreadLikeTheFleet(@ForAll("cases") Case c) {
+  void rule5_groupsSpreadLikeTheFleetAndAtMostTwoWavesAreAdded(@ForAll("cases") Case c) {
     Plan plan = WavePlanner.plan(c.policy(), c.fleet(), NOW);
     int n = plan.selectedHosts();
     Map<String, Integer> groupSize = new HashMap<>();
@@ -268,7 +268,39 @@ class WavePlannerProperties {
       h.groups(c.policy().spec().disruption().groupBy())
           .forEach(g -> groupSize.merge(g, 1, Integer::sum));
     }
+    // what the policy's waves could not hold within the shares goes into at most two added waves,
+    // each (but the last) holding at most half of what was left of a group, or its share
+    List<PlannedWave> added = plan.waves().stream().filter(PlannedWave::added).toList();
+    assertThat(added).as("added waves").hasSizeLessThanOrEqualTo(2);
+    if (added.size() == 2) {
+      Map<String, Integer> left = new HashMap<>(groupSize);
+      plan.waves().stream()
+          .filter(w -> !w.added())
+          .flatMap(w -> w.batches().stream())
+          .flatMap(b -> b.hosts().stream())
+          .forEach(p -> p.groups().forEach(g -> left.merge(g, -1, Integer::sum)));
+      PlannedWave first = added.get(0);
+      Map<String, Integer> inFirst = new HashMap<>();
+      first
+          .batches()
+          .forEach(
+              b ->
+                  b.hosts()
+                      .forEach(p -> p.groups().forEach(g -> inFirst.merge(g, 1, Integer::sum))));
+      inFirst.forEach(
+          (g, count) -> {
+            long share =
+                Math.max(
+                    Math.max(
+                        1, (long) Math.ceil((double) groupSize.get(g) * first.hostCount() / n)),
+                    (left.get(g) + 1) / 2);
+            assertThat(count).as("%s in the first added wave", g).isLessThanOrEqualTo((int) share);
+          });
+    }
     for (PlannedWave w : plan.waves()) {
+      if (w.added()) {
+        continue;
+      }
       int size = w.hostCount();
       Map<String, Integer> inWave = new HashMap<>();
       w.batches()

@@ -57,7 +57,8 @@ class RolloutMachineProperties {
       @ForAll @IntRange(min = 0, max = 2) int maxFailed,
       @ForAll @IntRange(min = 1, max = 2) int perGroup,
       @ForAll @IntRange(min = 1, max = 6) int fleetMax,
-      @ForAll boolean windowed)
+      @ForAll boolean windowed,
+      @ForAll boolean incremental)
       throws Exception {
     Random r = new Random(seed);
     List<Host> hosts = new ArrayList<>();
@@ -116,9 +117,11 @@ class RolloutMachineProperties {
     Set<String> attempted = new HashSet<>();
     Optional<Instant> wakeUp = Optional.of(now);
     boolean freezing = false;
-    for (int step = 0; step < 5_000 && !state.phase().isTerminal(); step++) {
+    Set<String> lingering = new HashSet<>();
+    int step = 0;
+    for (; step < 5_000 && !state.phase().isTerminal(); step++) {
       // the next moment something happens
-      Instant next = wakeUp.orElse(Instant.MAX);
+      Instant next = lingering.isEmpty() ? wakeUp.orElse(Instant.MAX) : now;
       for (Pending p : pending) {
         if (p.at().isBefore(next)) {
           next = p.at();
@@ -130,11 +133,23 @@ class RolloutMachineProperties {
       now = next.isAfter(now) ? next : now;
       List<Observation> due = new ArrayList<>();
       Set<String> busy = new HashSet<>();
+      // steps whose outcome was delivered last time and that end only now (the engine queues the
+      // outcome, then marks the step finished: a decision can fall in between)
+      Set<String> ended = new HashSet<>(lingering);
+      lingering.clear();
       for (var it = pending.iterator(); it.hasNext(); ) {
         Pending p = it.next();
         if (!p.at().isAfter(now) && r.nextInt(4) > 0) {
           due.add(p.observation());
           it.remove();
+          if (p.host() != null) {
+            if (r.nextInt(4) == 0) {
+              lingering.add(p.host());
+              busy.add(p.host());
+            } else {
+              ended.add(p.host());
+            }
+          }
         } else if (p.host() != null) {
           busy.add(p.host());
         }
@@ -142,8 +157,28 @@ class RolloutMachineProperties {
       boolean freezeDue = due.stream().anyMatch(o -> o instanceof Observation.PatchSetFrozen);
       Collections.shuffle(due, r);
       RolloutState before = state;
-      Decision d =
-          RolloutMachine.decide(state, new Observations(due, busy, freezing && !freezeDue), now);
+      // as the engine decides: a sweep at a wake-up and on a person's command, else only the
+      // hosts whose steps ended (when incremental)
+      boolean woke = wakeUp.isPresent() && !wakeUp.get().isAfter(now);
+      boolean command =
+          due.stream()
+              .anyMatch(
+                  o ->
+                      o.subject().isEmpty()
+                          && !(o instanceof Observation.PatchSetFrozen)
+                          && !(o instanceof Observation.FreezeFailed));
+      Observations observations =
+          incremental && !woke && !command
+              ? new Observations(
+                  due,
+                  busy,
+                  freezing && !freezeDue,
+                  FleetLoad.NONE,
+                  Observations.BOOT_POLL,
+                  Optional.of(ended),
+                  wakeUp)
+              : new Observations(due, busy, freezing && !freezeDue);
+      Decision d = RolloutMachine.decide(state, observations, now);
       if (freezeDue) {
         freezing = false;
       }
@@ -175,6 +210,10 @@ class RolloutMachineProperties {
         }
       }
     }
+    // no stall: it ended, or it waits for a person, or it ran out of steps
+    assertThat(state.phase().isTerminal() || state.phase() == RolloutPhase.PAUSED || step == 5_000)
+        .as("rollout stuck in %s (%s) after %d steps", state.phase(), state.reason(), step)
+        .isTrue();
   }
 
   private static final java.util.concurrent.ConcurrentHashMap<RolloutPhase, Integer> ENDINGS =
@@ -247,6 +286,22 @@ class RolloutMachineProperties {
       RolloutState before, Decision d, RolloutPolicy policy, Instant now) {
     RolloutState s = d.state();
     var disruption = policy.spec().disruption();
+    // 0. what is saved: the changed hosts are exactly those that differ, and the claims released
+    // are those computed over every host
+    java.util.Set<String> differ = new java.util.HashSet<>();
+    s.hosts()
+        .forEach(
+            (name, h) -> {
+              if (!h.equals(before.host(name))) {
+                differ.add(name);
+              }
+            });
+    assertThat(s.changedSince(before).stream().map(HostState::name).toList()).containsAll(differ);
+    java.util.Set<String> released = s.releasableHosts();
+    released.removeAll(before.releasableHosts());
+    assertThat(s.releasedSince(before)).isEqualTo(released);
+    assertThat(s.inFlight())
+        .isEqualTo((int) s.hosts().values().stream().filter(h -> h.phase().isInFlight()).count());
     // 1. group and fleet limits
     Map<String, Integer> perGroup = new TreeMap<>();
     int inFlight = 0;

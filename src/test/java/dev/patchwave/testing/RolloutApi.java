@@ -80,7 +80,7 @@ public final class RolloutApi {
         .atMost(within)
         .pollInterval(Duration.ofMillis(100))
         .until(() -> phase(id), p -> p.startsWith("COMPLETED") || p.equals("HALTED"));
-    return given().get("/api/v1/rollouts/" + id).jsonPath();
+    return RolloutJson.of(id);
   }
 
   public static String phase(long id) {
