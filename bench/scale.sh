@@ -45,6 +45,7 @@ POLICY
     -Dquarkus.http.port=$port \
     -Dpatchwave.inventory.file="$dir/inventory.yaml" -Dpatchwave.policies.dir="$dir/policies" \
     -Dpatchwave.data-dir="$dir/data" -Dpatchwave.scan.enabled=false \
+    -Dpatchwave.simulation.command-log=0 \
     -Dpatchwave.guardrails.max-in-flight-percent=100 -Dpatchwave.guardrails.first-wave.required=false \
     -Dpatchwave.guardrails.first-wave.max-size=100% -Dpatchwave.guardrails.first-wave.min-soak=0s \
     -Dpatchwave.guardrails.select-all=true \

@@ -39,8 +39,11 @@ public class EngineWiring {
   @Singleton
   @Typed(SimulatedHostExecutor.class)
   SimulatedHostExecutor simulated(
-      Clock clock, @ConfigProperty(name = "patchwave.simulation.boot-time") Duration bootTime) {
-    return new SimulatedHostExecutor(clock, bootTime);
+      Clock clock,
+      @ConfigProperty(name = "patchwave.simulation.boot-time") Duration bootTime,
+      @ConfigProperty(name = "patchwave.simulation.command-log", defaultValue = "1000")
+          int commandLog) {
+    return new SimulatedHostExecutor(clock, bootTime, commandLog);
   }
 
   @Produces
@@ -137,11 +140,7 @@ public class EngineWiring {
           String host,
           java.util.List<dev.patchwave.patch.PendingUpdate> pending,
           java.time.Instant at) {
-        try {
-          scans.seen(host, pending, at);
-        } catch (RuntimeException e) {
-          // a concurrent survey or scan noted the same new version first: its time stands
-        }
+        scans.seen(host, pending, at);
       }
     };
   }

@@ -188,12 +188,7 @@ public class FleetScans {
       return new Outcome.Failed(host.name(), e.getMessage());
     }
     store.saved(host.name(), scan);
-    try {
-      store.seen(host.name(), scan.pending(), scan.at());
-    } catch (RuntimeException e) {
-      // another scan recorded the same new version at the same moment: its time stands
-      LOG.debugf("first-seen of %s: %s", host.name(), e.getMessage());
-    }
+    store.seen(host.name(), scan.pending(), scan.at());
     facts.learned(host.name(), scan);
     tell(l -> l.scanned(host.name(), scan));
     List<PackageVersion> blocked = quarantine.active();

@@ -108,6 +108,12 @@ public class RolloutEngine implements WakeUps.Sleeper {
   private final Instance<RolloutListener> listeners;
   private final boolean leaderElection;
 
+  /**
+   * How many host steps of one rollout may be under way or queued: a decision starts no more hosts
+   * than fit (4 per worker).
+   */
+  private final int stepQueue;
+
   private final LeaseKeeper leases;
   private final RunQueue runs;
   private final StepRunner steps;
@@ -167,6 +173,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
     this.listeners = listeners;
     this.leaderElection = leaderElection;
     this.active = !leaderElection;
+    this.stepQueue = 4 * workers;
     this.leases =
         new LeaseKeeper(store, instanceId.orElseGet(RolloutEngine::defaultInstanceId), leaseTtl);
     this.runs =
@@ -391,7 +398,8 @@ public class RolloutEngine implements WakeUps.Sleeper {
                               fleetLoad(loaded.state()),
                               bootPoll,
                               all ? Optional.empty() : Optional.of(finished),
-                              all ? Optional.empty() : Optional.ofNullable(scheduled.get(id))),
+                              all ? Optional.empty() : Optional.ofNullable(scheduled.get(id)),
+                              Math.max(0, stepQueue - runs.busyCount(id))),
                           clock.instant());
                   long version =
                       store.save(

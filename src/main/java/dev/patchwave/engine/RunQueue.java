@@ -77,6 +77,11 @@ final class RunQueue {
     return Set.copyOf(busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()));
   }
 
+  /** How many hosts of rollout {@code id} have a step under way or queued now. */
+  int busyCount(long id) {
+    return busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).size();
+  }
+
   /** Those of {@code hosts} with a step of rollout {@code id} under way now. */
   Set<String> busyAmong(long id, java.util.Collection<String> hosts) {
     Set<String> all = busy.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet());

@@ -355,7 +355,6 @@ public class RolloutStore {
       Optional<String> prefix,
       Optional<String> after,
       int limit) {
-    upgradeIfStoredBefore(id);
     StringBuilder sql =
         new StringBuilder("SELECT state, wave FROM rollout_host WHERE rollout_id = :id");
     phase.ifPresent(p -> sql.append(" AND phase = :phase"));

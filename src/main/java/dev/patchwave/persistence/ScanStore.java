@@ -111,26 +111,41 @@ public class ScanStore {
     }
   }
 
+  /** The versions known to have a first-seen row (rows are never deleted). */
+  private final java.util.Set<String> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /**
    * Notes {@code pending} as seen at {@code at} on {@code host}: a version not seen before gets its
-   * first-seen time. Concurrent scans that see the same new version race here; the loser's insert
-   * fails and the caller ignores it (the winner's time is as good).
+   * first-seen time. Versions this controller knows have a row cost nothing; the others are
+   * inserted in a transaction of their own under the fleet lock row, so concurrent scans and
+   * surveys that see the same new version do not race (the first one's time stands).
    */
-  @Transactional(Transactional.TxType.REQUIRES_NEW)
   public void seen(String host, Collection<PendingUpdate> pending, Instant at) {
-    for (PendingUpdate u : pending) {
-      em.createNativeQuery(
-              "INSERT INTO package_seen (package, version, security, first_seen, first_host)"
-                  + " SELECT :package, :version, :security, :at, :host FROM fleet_lock"
-                  + " WHERE id = 1 AND NOT EXISTS (SELECT 1 FROM package_seen"
-                  + " WHERE package = :package AND version = :version)")
-          .setParameter("package", u.name())
-          .setParameter("version", u.candidate())
-          .setParameter("security", u.security())
-          .setParameter("at", odt(at))
-          .setParameter("host", host)
-          .executeUpdate();
+    List<PendingUpdate> fresh =
+        pending.stream().filter(u -> !known.contains(u.name() + "=" + u.candidate())).toList();
+    if (fresh.isEmpty()) {
+      return;
     }
+    io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              em.createNativeQuery("SELECT id FROM fleet_lock WHERE id = 1 FOR UPDATE")
+                  .getResultList();
+              for (PendingUpdate u : fresh) {
+                em.createNativeQuery(
+                        "INSERT INTO package_seen (package, version, security, first_seen,"
+                            + " first_host) SELECT :package, :version, :security, :at, :host"
+                            + " FROM fleet_lock WHERE id = 1 AND NOT EXISTS (SELECT 1 FROM"
+                            + " package_seen WHERE package = :package AND version = :version)")
+                    .setParameter("package", u.name())
+                    .setParameter("version", u.candidate())
+                    .setParameter("security", u.security())
+                    .setParameter("at", odt(at))
+                    .setParameter("host", host)
+                    .executeUpdate();
+              }
+            });
+    fresh.forEach(u -> known.add(u.name() + "=" + u.candidate()));
   }
 
   /** When each of {@code versions} was first seen pending, for those seen at all. */

@@ -23,6 +23,9 @@ import java.util.Set;
  *     name the busy ones among those.
  * @param scheduledWakeUp the wake-up already scheduled (by the last decision); an incremental
  *     decision never asks for a later one
+ * @param startBudget how many hosts this decision may start at most: as many as the engine's step
+ *     pool can take now, so that a host is PREPARING when its step can run, not while it waits in a
+ *     queue behind thousands of others (the limits of the policy apply as well)
  */
 public record Observations(
     List<Observation> events,
@@ -31,7 +34,8 @@ public record Observations(
     FleetLoad fleet,
     Duration bootPoll,
     Optional<Set<String>> focus,
-    Optional<Instant> scheduledWakeUp) {
+    Optional<Instant> scheduledWakeUp,
+    int startBudget) {
 
   /** Rebooting hosts are looked at every two seconds unless the engine says otherwise. */
   public static final Duration BOOT_POLL = Duration.ofSeconds(2);
@@ -49,7 +53,27 @@ public record Observations(
       boolean freezing,
       FleetLoad fleet,
       Duration bootPoll) {
-    this(events, busyHosts, freezing, fleet, bootPoll, Optional.empty(), Optional.empty());
+    this(
+        events,
+        busyHosts,
+        freezing,
+        fleet,
+        bootPoll,
+        Optional.empty(),
+        Optional.empty(),
+        Integer.MAX_VALUE);
+  }
+
+  /** A sweep or an incremental decision ({@code focus} present), without a start budget. */
+  public Observations(
+      List<Observation> events,
+      Set<String> busyHosts,
+      boolean freezing,
+      FleetLoad fleet,
+      Duration bootPoll,
+      Optional<Set<String>> focus,
+      Optional<Instant> scheduledWakeUp) {
+    this(events, busyHosts, freezing, fleet, bootPoll, focus, scheduledWakeUp, Integer.MAX_VALUE);
   }
 
   /** A sweep or an incremental decision ({@code focus} present). */

@@ -572,8 +572,10 @@ public final class RolloutMachine {
         }
       }
       boolean heldByFleet = false;
+      int budget = seen.startBudget();
       for (PrimitiveIterator.OfInt it = pendingOfWave(); it.hasNext(); ) {
-        if (inFlight >= ownLimit) {
+        if (inFlight >= ownLimit || budget <= 0) {
+          // (out of budget: the steps that finish ask for the next decision)
           break;
         }
         if (inFlight + fleet.fleetInFlight() >= fleet.fleetLimit()) {
@@ -601,6 +603,7 @@ public final class RolloutMachine {
           continue;
         }
         inFlight++;
+        budget--;
         groups.forEach(g -> perGroup.merge(g, 1, Integer::sum));
         put(h.to(HostPhase.PREPARING, Reason.HOST_STARTED, "", now), Reason.HOST_STARTED, "");
         issue(new Action.PrepareHost(name, h.groups()), name);

@@ -161,6 +161,45 @@ class RolloutStorageTest {
         .isEqualTo(List.copyOf(decided.state().hosts().keySet()));
     assertThat(back.state().host(changed.get(0).name())).isEqualTo(changed.get(0));
 
+    // the hosts, paged and filtered in the database; a prefix is a prefix, not a LIKE pattern
+    assertThat(
+            store.hosts(
+                id,
+                Optional.of(HostPhase.PREPARING),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                10))
+        .extracting(h -> h.state().name())
+        .containsExactly(changed.get(0).name());
+    assertThat(
+            store.hosts(
+                id,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.of("st-" + n + "-29"),
+                Optional.of("st-" + n + "-291"),
+                100))
+        .extracting(h -> h.state().name())
+        .containsExactly(
+            "st-" + n + "-292",
+            "st-" + n + "-293",
+            "st-" + n + "-294",
+            "st-" + n + "-295",
+            "st-" + n + "-296",
+            "st-" + n + "-297",
+            "st-" + n + "-298",
+            "st-" + n + "-299");
+    assertThat(
+            store.hosts(
+                id,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.of("st_" + n),
+                Optional.empty(),
+                10))
+        .isEmpty();
+
     // a save without a state to compare with writes every host again
     store.save(decided.state(), List.of(), fence, version, List.of());
     assertThat(
@@ -208,12 +247,9 @@ class RolloutStorageTest {
         .isEqualTo("storage-test-" + n);
   }
 
-  @Test
-  void aRolloutStoredByThePreviousVersionIsReadAndMovedToRowsOnItsFirstSave() throws Exception {
-    int n = COUNT.incrementAndGet();
-    String text = source(n);
-    RolloutState draft = draft(text, "legacy-" + n + "-", 3);
-    // the V9 form: the policy text in the row, the hosts and the waves' host lists in the document
+  /** Inserts rollout {@code draft} as V9 stored it: the policy text in the row, hosts inside. */
+  private long insertAsBeforeV10(String policyName, String text, RolloutState draft)
+      throws Exception {
     Map<String, Object> document = new LinkedHashMap<>();
     document.put("startedBy", draft.startedBy());
     document.put("startedAt", draft.startedAt());
@@ -225,24 +261,31 @@ class RolloutStorageTest {
     document.put("wave", 0);
     document.put("waves", draft.waves());
     document.put("hosts", new LinkedHashMap<>(draft.hosts()));
-    String legacy = json.writeValueAsString(document);
     exec(
         "INSERT INTO rollout (policy_name, policy_source, phase, running_policy, reason, detail,"
             + " wave, started_by, started_at, updated_at, phase_since, state, version)"
             + " VALUES (?, ?, 'PENDING', ?, 'STARTED', '', 0, 'test', CURRENT_TIMESTAMP,"
             + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, ?, 0)",
-        "storage-test-" + n,
+        policyName,
         text,
-        "storage-test-" + n,
-        legacy);
-    long id =
-        ((Number) one("SELECT id FROM rollout WHERE policy_name = ?", "storage-test-" + n))
-            .longValue();
+        policyName,
+        json.writeValueAsString(document));
+    return ((Number) one("SELECT id FROM rollout WHERE policy_name = ?", policyName)).longValue();
+  }
+
+  @Test
+  void aRolloutStoredByThePreviousVersionIsReadAndMovedToRowsOnItsFirstSave() throws Exception {
+    int n = COUNT.incrementAndGet();
+    String text = source(n);
+    RolloutState draft = draft(text, "legacy-" + n + "-", 3);
+    long id = insertAsBeforeV10("storage-test-" + n, text, draft);
 
     var loaded = store.load(id).orElseThrow();
     assertThat(loaded.state().waves()).isEqualTo(draft.waves());
     assertThat(loaded.state().hosts()).isEqualTo(draft.hosts());
     assertThat(loaded.state().scope()).isEqualTo(draft.scope());
+    assertThat(store.summary(id).orElseThrow().counts())
+        .isEqualTo(Map.of(0, Map.of(HostPhase.PENDING, 1), 1, Map.of(HostPhase.PENDING, 2)));
 
     var fence = store.acquire(id, "storage-test", Duration.ofMinutes(5)).orElseThrow();
     // an ordinary save (compared with the state as loaded) still writes every host: there are no
@@ -256,5 +299,25 @@ class RolloutStorageTest {
     assertThat(again.state().waves()).isEqualTo(draft.waves());
     assertThat(again.state().hosts()).isEqualTo(draft.hosts());
     store.release(fence);
+  }
+
+  @Test
+  void atStartEveryRolloutStoredByThePreviousVersionIsMovedToRows() throws Exception {
+    int n = COUNT.incrementAndGet();
+    String text = source(n);
+    RolloutState draft = draft(text, "moved-" + n + "-", 4);
+    long id = insertAsBeforeV10("storage-test-" + n, text, draft);
+
+    assertThat(store.upgradeStored()).isGreaterThanOrEqualTo(1);
+    assertThat(store.upgradeStored()).isZero();
+    assertThat(one("SELECT policy_source FROM rollout WHERE id = ?", id)).isNull();
+    assertThat(
+            store
+                .hosts(id, Optional.empty(), Optional.of(1), Optional.empty(), Optional.empty(), 10)
+                .stream()
+                .map(h -> h.state().name())
+                .toList())
+        .isEqualTo(draft.waves().get(1).hosts().stream().sorted().toList());
+    assertThat(store.load(id).orElseThrow().state().hosts()).isEqualTo(draft.hosts());
   }
 }

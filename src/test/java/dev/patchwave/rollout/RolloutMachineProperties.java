@@ -167,18 +167,31 @@ class RolloutMachineProperties {
                       o.subject().isEmpty()
                           && !(o instanceof Observation.PatchSetFrozen)
                           && !(o instanceof Observation.FreezeFailed));
+      // now and then the step pool is small: as in the engine, what it can take minus the steps
+      // under way (none may start only while some are under way, whose ends decide again)
+      int budget =
+          r.nextInt(3) == 0 ? Math.max(0, 1 + r.nextInt(3) - busy.size()) : Integer.MAX_VALUE;
       Observations observations =
-          incremental && !woke && !command
-              ? new Observations(
-                  due,
-                  busy,
-                  freezing && !freezeDue,
-                  FleetLoad.NONE,
-                  Observations.BOOT_POLL,
-                  Optional.of(ended),
-                  wakeUp)
-              : new Observations(due, busy, freezing && !freezeDue);
+          new Observations(
+              due,
+              busy,
+              freezing && !freezeDue,
+              FleetLoad.NONE,
+              Observations.BOOT_POLL,
+              incremental && !woke && !command ? Optional.of(ended) : Optional.empty(),
+              incremental && !woke && !command ? wakeUp : Optional.empty(),
+              budget);
       Decision d = RolloutMachine.decide(state, observations, now);
+      RolloutState was = state;
+      assertThat(
+              d.actions().stream()
+                  .filter(
+                      a ->
+                          a instanceof Action.PrepareHost p
+                              && was.host(p.host()).phase() == HostPhase.PENDING)
+                  .count())
+          .as("hosts started within the budget of %d", budget)
+          .isLessThanOrEqualTo(budget);
       if (freezeDue) {
         freezing = false;
       }

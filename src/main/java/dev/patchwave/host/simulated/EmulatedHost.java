@@ -36,7 +36,10 @@ public final class EmulatedHost {
   /** A command's answer. */
   public record Reply(int exitCode, String stdout, String stderr) {}
 
-  /** Every command the host received, in order, with the time and whether it changed the host. */
+  /**
+   * A command the host received, with the time and whether it changed the host; a host keeps the
+   * newest ones (a thousand unless told otherwise).
+   */
   public record Received(Instant at, List<String> argv, boolean mutating) {}
 
   /** Thrown while the host is down (rebooting, panicked): a connection would be refused. */
@@ -63,7 +66,12 @@ public final class EmulatedHost {
   private final Map<String, String> installed;
   private final Map<String, List<String>> available = new TreeMap<>();
   private final List<Fault> faults;
-  private final List<Received> log = new ArrayList<>();
+
+  /** How many received commands a host keeps unless told otherwise. */
+  public static final int DEFAULT_LOG = 1000;
+
+  private final java.util.ArrayDeque<Received> log = new java.util.ArrayDeque<>();
+  private final int logLimit;
   private final Set<PackageVersion> pinned = new HashSet<>();
   private boolean pinFile;
   private String bootId = UUID.randomUUID().toString();
@@ -76,6 +84,14 @@ public final class EmulatedHost {
   private int reboots;
 
   public EmulatedHost(Host host, Clock clock, Duration bootTime) {
+    this(host, clock, bootTime, DEFAULT_LOG);
+  }
+
+  /**
+   * @param logLimit how many received commands to keep (the newest); 0 keeps none
+   */
+  public EmulatedHost(Host host, Clock clock, Duration bootTime, int logLimit) {
+    this.logLimit = logLimit;
     Host.Simulation sim =
         host.simulation().orElseGet(() -> new Host.Simulation(Map.of(), Map.of(), List.of()));
     this.name = host.name();
@@ -103,8 +119,12 @@ public final class EmulatedHost {
     if (!isUp()) {
       throw new DownException(name);
     }
-    boolean mutating = isMutating(argv);
-    log.add(new Received(clock.instant(), List.copyOf(argv), mutating));
+    if (logLimit > 0) {
+      if (log.size() >= logLimit) {
+        log.removeFirst();
+      }
+      log.addLast(new Received(clock.instant(), List.copyOf(argv), isMutating(argv)));
+    }
     return answer(argv, stdin == null ? new byte[0] : stdin);
   }
 

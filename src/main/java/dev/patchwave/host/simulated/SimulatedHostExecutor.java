@@ -21,16 +21,27 @@ public final class SimulatedHostExecutor implements HostExecutor {
 
   private final Clock clock;
   private final Duration bootTime;
+  private final int commandLog;
   private final Map<String, EmulatedHost> hosts = new ConcurrentHashMap<>();
 
   public SimulatedHostExecutor(Clock clock, Duration bootTime) {
+    this(clock, bootTime, EmulatedHost.DEFAULT_LOG);
+  }
+
+  /**
+   * @param commandLog how many of the commands each host received it keeps (the newest), for tests
+   *     and rehearsals to look at; 0 keeps none
+   */
+  public SimulatedHostExecutor(Clock clock, Duration bootTime, int commandLog) {
     this.clock = clock;
     this.bootTime = bootTime;
+    this.commandLog = commandLog;
   }
 
   /** The emulated host behind {@code host}, created if needed. */
   public EmulatedHost emulated(Host host) {
-    return hosts.computeIfAbsent(host.name(), n -> new EmulatedHost(host, clock, bootTime));
+    return hosts.computeIfAbsent(
+        host.name(), n -> new EmulatedHost(host, clock, bootTime, commandLog));
   }
 
   public Optional<EmulatedHost> existing(String name) {
