@@ -10,9 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * The rollout leases this instance holds (DESIGN invariant 6): takes or renews one before each
- * decision, renews them all a few times per lease, hands them back when it stops leading or shuts
- * down. Thread-safe.
+ * The rollout leases this instance holds (DESIGN invariant 6): takes one before a decision (or
+ * renews it, unless it was renewed within the last third of its length: the save is fenced by the
+ * token either way), renews them all a few times per lease, hands them back when it stops leading
+ * or shuts down. Thread-safe.
  */
 final class LeaseKeeper {
 
@@ -22,6 +23,9 @@ final class LeaseKeeper {
   private final String instanceId;
   private final Duration ttl;
   private final Map<Long, Fence> fences = new ConcurrentHashMap<>();
+
+  /** When each lease held was last taken or renewed (System.nanoTime). */
+  private final Map<Long, Long> renewedAt = new ConcurrentHashMap<>();
 
   LeaseKeeper(RolloutStore store, String instanceId, Duration ttl) {
     this.store = store;
@@ -35,11 +39,18 @@ final class LeaseKeeper {
 
   /** Takes or renews the lease on rollout {@code id}; empty while another instance holds it. */
   Optional<Fence> acquire(long id) {
+    Fence held = fences.get(id);
+    Long at = renewedAt.get(id);
+    if (held != null && at != null && System.nanoTime() - at < renewEvery().toNanos()) {
+      return Optional.of(held);
+    }
+    long now = System.nanoTime();
     Optional<Fence> fence = store.acquire(id, instanceId, ttl);
     if (fence.isPresent()) {
       fences.put(id, fence.get());
+      renewedAt.put(id, now);
     } else {
-      fences.remove(id);
+      forget(id);
     }
     return fence;
   }
@@ -47,6 +58,7 @@ final class LeaseKeeper {
   /** Stops renewing the lease on {@code id} (the rollout ended, or the lease was lost). */
   void forget(long id) {
     fences.remove(id);
+    renewedAt.remove(id);
   }
 
   /**
@@ -66,9 +78,12 @@ final class LeaseKeeper {
   void renewAll() {
     for (Fence f : List.copyOf(fences.values())) {
       try {
+        long now = System.nanoTime();
         Optional<Fence> renewed = store.acquire(f.rolloutId(), instanceId, ttl);
         if (renewed.isEmpty() || renewed.get().token() != f.token()) {
-          fences.remove(f.rolloutId());
+          forget(f.rolloutId());
+        } else {
+          renewedAt.put(f.rolloutId(), now);
         }
       } catch (RuntimeException e) {
         LOG.warnf("cannot renew the lease of rollout %d: %s", f.rolloutId(), e.getMessage());

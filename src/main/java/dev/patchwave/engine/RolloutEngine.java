@@ -110,7 +110,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
 
   /**
    * How many host steps of one rollout may be under way or queued: a decision starts no more hosts
-   * than fit (4 per worker).
+   * than fit (64 per worker).
    */
   private final int stepQueue;
 
@@ -127,6 +127,9 @@ public class RolloutEngine implements WakeUps.Sleeper {
    */
   private final Map<Long, RolloutStore.Stored> saved =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Rollouts whose inbox was seen to hold commands another instance stored. */
+  private final Set<Long> inboxWaiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** The wake-up this instance last scheduled for each rollout (not scheduled again unchanged). */
   private final Map<Long, java.time.Instant> scheduled =
@@ -173,7 +176,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
     this.listeners = listeners;
     this.leaderElection = leaderElection;
     this.active = !leaderElection;
-    this.stepQueue = 4 * workers;
+    this.stepQueue = 64 * workers;
     this.leases =
         new LeaseKeeper(store, instanceId.orElseGet(RolloutEngine::defaultInstanceId), leaseTtl);
     this.runs =
@@ -225,6 +228,9 @@ public class RolloutEngine implements WakeUps.Sleeper {
   /** This instance now leads: wake-ups fire here, and every unfinished rollout is decided again. */
   public synchronized void lead() {
     active = true;
+    // what this instance knew of wake-ups and states may be stale after another one led
+    scheduled.clear();
+    saved.clear();
     try {
       quartz.start();
     } catch (org.quartz.SchedulerException e) {
@@ -241,6 +247,8 @@ public class RolloutEngine implements WakeUps.Sleeper {
    */
   public synchronized void follow() {
     active = false;
+    scheduled.clear();
+    saved.clear();
     standbyScheduler();
     leases.releaseAll();
     LOG.info("engine: following; not acting");
@@ -366,12 +374,20 @@ public class RolloutEngine implements WakeUps.Sleeper {
       // hosts whose steps ended, then the observations: each such host's observation is in
       Set<String> finished = runs.drainFinished(id);
       List<Observation> seen = runs.drain(id);
-      List<CommandInbox.Pending> stored = commands.pending(id);
+      boolean woke = runs.takeSweep(id);
+      // commands another instance (or this one, while another held the lease) stored: looked for
+      // at wake-ups, on a command, in this instance's first decision of the rollout, and when the
+      // inbox was seen to hold some for it
+      boolean flagged = inboxWaiting.remove(id);
+      List<CommandInbox.Pending> stored =
+          woke || command.isPresent() || flagged || !saved.containsKey(id)
+              ? commands.pending(id)
+              : List.of();
       stored.forEach(c -> seen.add(c.observation()));
       command.ifPresent(seen::add);
       // a wake-up, a person's command or a state read afresh: look at every host; else only at
       // the hosts this decision is about (see Observations)
-      boolean sweep = runs.takeSweep(id) || !stored.isEmpty() || command.isPresent();
+      boolean sweep = woke || !stored.isEmpty() || command.isPresent();
       boolean freezing = runs.isFreezing(id);
       RolloutState[] before = new RolloutState[1];
       Decision d;
@@ -425,9 +441,11 @@ public class RolloutEngine implements WakeUps.Sleeper {
       } finally {
         fleetLock.unlock();
       }
-      Map<Long, Optional<String>> outcomes = new HashMap<>();
-      stored.forEach(c -> outcomes.put(c.id(), d.refusalOf(c.observation())));
-      commands.applied(outcomes);
+      if (!stored.isEmpty()) {
+        Map<Long, Optional<String>> outcomes = new HashMap<>();
+        stored.forEach(c -> outcomes.put(c.id(), d.refusalOf(c.observation())));
+        commands.applied(outcomes);
+      }
       tell(l -> l.saved(before[0], d));
       for (Action a : d.actions()) {
         steps.dispatch(d.state(), a, fence.get());
@@ -515,7 +533,10 @@ public class RolloutEngine implements WakeUps.Sleeper {
       return;
     }
     try {
-      commands.rolloutsWithPending().forEach(this::reconcileLater);
+      for (long id : commands.rolloutsWithPending()) {
+        inboxWaiting.add(id);
+        reconcileLater(id);
+      }
     } catch (RuntimeException e) {
       LOG.debugf("cannot look for commands: %s", e.getMessage());
     }

@@ -121,8 +121,17 @@ public class ScanStore {
    * surveys that see the same new version do not race (the first one's time stands).
    */
   public void seen(String host, Collection<PendingUpdate> pending, Instant at) {
-    List<PendingUpdate> fresh =
+    List<PendingUpdate> unknown =
         pending.stream().filter(u -> !known.contains(u.name() + "=" + u.candidate())).toList();
+    if (unknown.isEmpty()) {
+      return;
+    }
+    // most are recorded already (another host saw them first): a plain read, no lock
+    Map<PackageVersion, Instant> recorded =
+        firstSeen(unknown.stream().map(PendingUpdate::candidateVersion).toList());
+    recorded.keySet().forEach(v -> known.add(v.name() + "=" + v.version()));
+    List<PendingUpdate> fresh =
+        unknown.stream().filter(u -> !recorded.containsKey(u.candidateVersion())).toList();
     if (fresh.isEmpty()) {
       return;
     }
