@@ -111,8 +111,11 @@ public class ScanStore {
     }
   }
 
-  /** The versions known to have a first-seen row (rows are never deleted). */
-  private final java.util.Set<String> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * First sightings read or written by this controller: a row, once there, never changes and is
+   * never deleted, so a survey of 100,000 hosts asks the database once per version, not per host.
+   */
+  private final Map<PackageVersion, Instant> known = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Notes {@code pending} as seen at {@code at} on {@code host}: a version not seen before gets its
@@ -122,14 +125,13 @@ public class ScanStore {
    */
   public void seen(String host, Collection<PendingUpdate> pending, Instant at) {
     List<PendingUpdate> unknown =
-        pending.stream().filter(u -> !known.contains(u.name() + "=" + u.candidate())).toList();
+        pending.stream().filter(u -> !known.containsKey(u.candidateVersion())).toList();
     if (unknown.isEmpty()) {
       return;
     }
     // most are recorded already (another host saw them first): a plain read, no lock
     Map<PackageVersion, Instant> recorded =
         firstSeen(unknown.stream().map(PendingUpdate::candidateVersion).toList());
-    recorded.keySet().forEach(v -> known.add(v.name() + "=" + v.version()));
     List<PendingUpdate> fresh =
         unknown.stream().filter(u -> !recorded.containsKey(u.candidateVersion())).toList();
     if (fresh.isEmpty()) {
@@ -154,12 +156,32 @@ public class ScanStore {
                     .executeUpdate();
               }
             });
-    fresh.forEach(u -> known.add(u.name() + "=" + u.candidate()));
+    // what now stands (ours, or a concurrent sighting's) is read back by the next firstSeen
   }
 
   /** When each of {@code versions} was first seen pending, for those seen at all. */
-  @Transactional
   public Map<PackageVersion, Instant> firstSeen(Collection<PackageVersion> versions) {
+    Map<PackageVersion, Instant> out = new HashMap<>();
+    List<PackageVersion> ask = new ArrayList<>();
+    for (PackageVersion v : versions) {
+      Instant t = known.get(v);
+      if (t != null) {
+        out.put(v, t);
+      } else {
+        ask.add(v);
+      }
+    }
+    if (!ask.isEmpty()) {
+      Map<PackageVersion, Instant> read = readFirstSeen(ask);
+      known.putAll(read);
+      out.putAll(read);
+    }
+    return out;
+  }
+
+  @Transactional
+  Map<PackageVersion, Instant> readFirstSeen(Collection<PackageVersion> asked) {
+    java.util.Set<PackageVersion> versions = new java.util.HashSet<>(asked);
     Map<PackageVersion, Instant> out = new HashMap<>();
     List<String> names = versions.stream().map(PackageVersion::name).distinct().toList();
     for (int from = 0; from < names.size(); from += 500) {
