@@ -150,7 +150,7 @@ hosts_cpu() {
 (cd "$dir" && exec java ${JAVA_OPTS:-} -Dquarkus.http.port=$port \
   -Dpatchwave.inventory.file="$dir/inventory.yaml" -Dpatchwave.policies.dir="$dir/policies" \
   -Dpatchwave.data-dir="$dir/data" -Dpatchwave.scan.enabled=false \
-  -Dpatchwave.workers="$workers" -Dpatchwave.ssh.max-sessions="$workers" \
+  -Dpatchwave.workers="$workers" -Dpatchwave.ssh.max-sessions=$((2 * workers + 8)) \
   -Dpatchwave.ssh.user=root -Dpatchwave.ssh.private-key-file="$dir/id_ed25519" \
   -Dpatchwave.ssh.known-hosts-file="$dir/known_hosts" \
   -Dpatchwave.guardrails.max-in-flight-percent=100 -Dpatchwave.guardrails.first-wave.required=false \

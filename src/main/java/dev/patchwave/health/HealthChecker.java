@@ -9,6 +9,7 @@ import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.policy.RolloutPolicy.CheckSpec;
 import dev.patchwave.rollout.CheckResult;
 import dev.patchwave.rollout.HostState;
+import dev.patchwave.rollout.Verdict;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,9 @@ public final class HealthChecker {
   private final HttpClient http;
   private final ObjectMapper json;
   private final Optional<String> prometheusUrl;
+
+  static final String BUSY =
+      "not checked: the controller had no free SSH session (patchwave.ssh.max-sessions)";
 
   public HealthChecker(
       HostExecutor hosts,
@@ -46,6 +50,12 @@ public final class HealthChecker {
     String unreachable = "";
     try {
       session = hosts.open(host);
+    } catch (HostException.Busy e) {
+      // the controller had no free session: nothing is known about the host, so no check may
+      // fail it (a false failure would halt the rollout and quarantine a good version)
+      return checks.stream()
+          .map(c -> new CheckResult(c.name(), Verdict.INCONCLUSIVE, BUSY))
+          .toList();
     } catch (HostException e) {
       unreachable = e.getMessage();
     }

@@ -22,6 +22,16 @@ public abstract sealed class HostException extends Exception {
   }
 
   /**
+   * The controller itself had no free session for the host within its wait (every one of {@code
+   * patchwave.ssh.max-sessions} was in use): nothing is known about the host. Never a host fault.
+   */
+  public static final class Busy extends HostException {
+    public Busy(String host, String message) {
+      super(host, message, null);
+    }
+  }
+
+  /**
    * The host's key is not pinned, or not the pinned one: never connect; the host fails and a person
    * must look (a swapped key may be an attacker, or a reinstalled machine).
    */

@@ -252,4 +252,43 @@ class HealthChecksTest {
             new RolloutPolicy.SshCheck("cmd", argv, exit, Duration.ofMillis(700)))
         .check(target);
   }
+
+  @Test
+  void aControllerWithoutAFreeSessionFailsNoHostButAnUnreachableHostFails() throws Exception {
+    RolloutPolicy policy =
+        dev.patchwave.policy.PolicyReader.read(
+            """
+            apiVersion: patchwave.dev/v1
+            kind: RolloutPolicy
+            metadata: {name: busy}
+            spec:
+              selector: {}
+              waves: [{size: 100%}]
+              health: {checks: [{builtin: reachable}, {builtin: system-running}]}
+            """);
+    HostState progress = HostState.pending("web-1", 0, List.of(), Instant.now());
+    HealthChecker busy =
+        new HealthChecker(
+            h -> {
+              throw new dev.patchwave.host.HostException.Busy(h.name(), "all 2 sessions busy");
+            },
+            HTTP,
+            new com.fasterxml.jackson.databind.ObjectMapper(),
+            Optional.empty(),
+            node -> Optional.empty());
+    assertThat(busy.run(policy, LOCAL, progress))
+        .hasSize(2)
+        .allSatisfy(r -> assertThat(r.verdict()).isEqualTo(Verdict.INCONCLUSIVE));
+
+    HealthChecker down =
+        new HealthChecker(
+            h -> {
+              throw new dev.patchwave.host.HostException.Unreachable(h.name(), "refused", null);
+            },
+            HTTP,
+            new com.fasterxml.jackson.databind.ObjectMapper(),
+            Optional.empty(),
+            node -> Optional.empty());
+    assertThat(down.run(policy, LOCAL, progress).get(0).verdict()).isEqualTo(Verdict.FAIL);
+  }
 }

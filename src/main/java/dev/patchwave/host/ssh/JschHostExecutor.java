@@ -36,8 +36,21 @@ public final class JschHostExecutor implements HostExecutor {
   private final SshSettings settings;
   private final Semaphore sessions;
 
+  /** How long an open waits for a free session of the pool before it gives up, by default. */
+  static final java.time.Duration SESSION_WAIT = java.time.Duration.ofMinutes(5);
+
+  private final java.time.Duration sessionWait;
+
   public JschHostExecutor(SshSettings settings) {
+    this(settings, SESSION_WAIT);
+  }
+
+  /**
+   * @param sessionWait how long an open waits for a free session before it gives up (Busy)
+   */
+  JschHostExecutor(SshSettings settings, java.time.Duration sessionWait) {
     this.settings = settings;
+    this.sessionWait = sessionWait;
     this.sessions = new Semaphore(settings.maxSessions(), true);
   }
 
@@ -53,9 +66,14 @@ public final class JschHostExecutor implements HostExecutor {
               + " patchwave.ssh.known-hosts-file (host keys are always pinned)");
     }
     try {
-      if (!sessions.tryAcquire(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new HostException.Unreachable(
-            host.name(), "all " + settings.maxSessions() + " SSH sessions are busy", null);
+      // a saturated pool makes callers queue (fairly), not fail: it says nothing about the host
+      if (!sessions.tryAcquire(sessionWait.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new HostException.Busy(
+            host.name(),
+            "all "
+                + settings.maxSessions()
+                + " SSH sessions of the controller were busy for "
+                + dev.patchwave.doc.Binder.formatDuration(sessionWait));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

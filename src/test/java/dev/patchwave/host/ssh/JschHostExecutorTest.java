@@ -241,10 +241,12 @@ class JschHostExecutorTest {
                 Duration.ofMillis(500),
                 false,
                 1,
-                1024));
+                1024),
+            Duration.ofMillis(500));
     try (HostSession first = one.open(host)) {
+      // the controller's own limit: Busy (never a host fault), after waiting for a free session
       assertThatThrownBy(() -> one.open(host))
-          .isInstanceOf(HostException.Unreachable.class)
+          .isInstanceOf(HostException.Busy.class)
           .hasMessageContaining("busy");
     }
     try (HostSession again = one.open(host)) {
