@@ -131,7 +131,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
   /** Rollouts whose inbox was seen to hold commands another instance stored. */
   private final Set<Long> inboxWaiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  /** The wake-up this instance last scheduled for each rollout (not scheduled again unchanged). */
+  /** The wake-up this instance last scheduled for each rollout (an incremental decision's seed). */
   private final Map<Long, java.time.Instant> scheduled =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -450,10 +450,11 @@ public class RolloutEngine implements WakeUps.Sleeper {
       for (Action a : d.actions()) {
         steps.dispatch(d.state(), a, fence.get());
       }
-      if (!d.wakeUp().equals(Optional.ofNullable(scheduled.get(id)))) {
-        wakeUps.schedule(id, d.wakeUp());
-        d.wakeUp().ifPresentOrElse(at -> scheduled.put(id, at), () -> scheduled.remove(id));
-      }
+      // scheduled after every decision, as before incremental decisions: skipping an unchanged
+      // wake-up let CrashResumeIT's rebooting canaries wait forever (not yet understood; see the
+      // issue 10 note)
+      wakeUps.schedule(id, d.wakeUp());
+      d.wakeUp().ifPresentOrElse(at -> scheduled.put(id, at), () -> scheduled.remove(id));
       if (d.state().phase().isTerminal()) {
         leases.forget(id);
         saved.remove(id);
