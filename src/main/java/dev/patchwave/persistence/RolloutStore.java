@@ -315,25 +315,39 @@ public class RolloutStore {
     return new Summary(s, counts);
   }
 
+  /**
+   * The state the document {@code d} of rollout {@code id} describes, with these waves and hosts.
+   */
+  private static RolloutState state(
+      long id,
+      RolloutPolicy policy,
+      StateDocument d,
+      List<WaveState> waves,
+      Map<String, HostState> hosts) {
+    return new RolloutState(
+        id,
+        policy,
+        d.startedBy(),
+        d.startedAt(),
+        d.phase(),
+        d.reason(),
+        d.detail(),
+        d.resumeTo(),
+        d.patchSet(),
+        d.wave(),
+        waves,
+        hosts,
+        // documents written before scopes existed: the policy's own rule
+        d.scope() == null ? RolloutState.scopeOf(policy) : d.scope());
+  }
+
   /** The rollout of row {@code r} with no hosts read. */
   private RolloutState shell(RolloutRecord r) {
     try {
       StateDocument d = json.readValue(r.state, StateDocument.class);
       RolloutPolicy policy = texts.policy(r.policyTextId);
-      return new RolloutState(
-          r.id,
-          policy,
-          d.startedBy(),
-          d.startedAt(),
-          d.phase(),
-          d.reason(),
-          d.detail(),
-          d.resumeTo(),
-          d.patchSet(),
-          d.wave(),
-          d.waves().stream().map(w -> w.with(List.of())).toList(),
-          Map.of(),
-          d.scope() == null ? RolloutState.scopeOf(policy) : d.scope());
+      return state(
+          r.id, policy, d, d.waves().stream().map(w -> w.with(List.of())).toList(), Map.of());
     } catch (JsonProcessingException | DocumentException e) {
       throw new IllegalStateException(
           "rollout " + r.id + " cannot be read back: " + e.getMessage(), e);
@@ -782,22 +796,7 @@ public class RolloutStore {
         }
         hosts = HostTable.of(rows);
       }
-      RolloutState s =
-          new RolloutState(
-              r.id,
-              policy,
-              d.startedBy(),
-              d.startedAt(),
-              d.phase(),
-              d.reason(),
-              d.detail(),
-              d.resumeTo(),
-              d.patchSet(),
-              d.wave(),
-              waves,
-              hosts,
-              // documents written before scopes existed: the policy's own rule
-              d.scope() == null ? RolloutState.scopeOf(policy) : d.scope());
+      RolloutState s = state(r.id, policy, d, waves, hosts);
       return new Stored(s, r.version);
     } catch (JsonProcessingException | DocumentException e) {
       throw new IllegalStateException(
