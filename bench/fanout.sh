@@ -5,7 +5,9 @@
 #
 # Each host is Debian's sshd on its own loopback address (127.0.1.1, 127.0.1.2, ...; 127.0.2.x after
 # 250) and port 2222, with its own host key, pinned in a known_hosts file the controller is given.
-# The login user's PATH starts with a small test package manager (apt-get, apt-cache, dpkg-query as
+# The login user is a service account made for the bench (pwbench, login shell /bin/sh; root's
+# shell start-up files on a developer machine can cost more than the whole step) whose PATH starts
+# with a small test package manager (apt-get, apt-cache, dpkg-query as
 # shell scripts over a per-host state directory): openssl 3.0.13-0ubuntu3.4 installed, ...3.5
 # pending from noble-security. Policy: one canary, then 10%, then 100%, no reboot, no disruption
 # limit, the reachable check.
@@ -36,6 +38,9 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$dir/bin" "$dir/policies" /run/sshd
+id pwbench > /dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent \
+  --shell /bin/sh --password "*" pwbench
+chmod 755 "$dir"
 
 # --- the test package manager on the login user's PATH ---------------------------------------
 cat > "$dir/bin/apt-get" << 'SH'
@@ -89,6 +94,7 @@ chmod +x "$dir/bin/"*
 # --- N sshd servers ---------------------------------------------------------------------------
 ssh-keygen -q -t ed25519 -N "" -f "$dir/id_ed25519"
 cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+chmod 644 "$dir/authorized_keys"
 : > "$dir/known_hosts"
 {
   echo "apiVersion: patchwave.dev/v1"
@@ -100,6 +106,7 @@ for i in $(seq 0 $((n - 1))); do
   h=$dir/h$i
   mkdir -p "$h"
   echo 3.0.13-0ubuntu3.4 > "$h/openssl"
+  chown pwbench "$h/openssl"
   ssh-keygen -q -t ed25519 -N "" -f "$h/key"
   echo "[$ip]:2222 $(cut -d' ' -f1,2 "$h/key.pub")" >> "$dir/known_hosts"
   cat > "$h/sshd_config" << CFG
@@ -108,7 +115,7 @@ ListenAddress $ip
 HostKey $h/key
 PidFile $h/sshd.pid
 AuthorizedKeysFile $dir/authorized_keys
-PermitRootLogin prohibit-password
+PermitRootLogin no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
@@ -151,7 +158,7 @@ hosts_cpu() {
   -Dpatchwave.inventory.file="$dir/inventory.yaml" -Dpatchwave.policies.dir="$dir/policies" \
   -Dpatchwave.data-dir="$dir/data" -Dpatchwave.scan.enabled=false \
   -Dpatchwave.workers="$workers" -Dpatchwave.ssh.max-sessions=$((2 * workers + 8)) \
-  -Dpatchwave.ssh.user=root -Dpatchwave.ssh.private-key-file="$dir/id_ed25519" \
+  -Dpatchwave.ssh.user=pwbench -Dpatchwave.ssh.private-key-file="$dir/id_ed25519" \
   -Dpatchwave.ssh.known-hosts-file="$dir/known_hosts" \
   -Dpatchwave.guardrails.max-in-flight-percent=100 -Dpatchwave.guardrails.first-wave.required=false \
   -Dpatchwave.guardrails.first-wave.max-size=100% -Dpatchwave.guardrails.first-wave.min-soak=0s \
