@@ -56,9 +56,24 @@ public class EngineWiring {
       @ConfigProperty(name = "patchwave.ssh.connect-timeout") Duration connectTimeout,
       @ConfigProperty(name = "patchwave.ssh.sudo") boolean sudo,
       @ConfigProperty(name = "patchwave.ssh.max-sessions") int maxSessions,
-      @ConfigProperty(name = "patchwave.ssh.max-output-bytes") int maxOutput) {
+      @ConfigProperty(name = "patchwave.ssh.max-output-bytes") int maxOutput,
+      @ConfigProperty(name = "patchwave.ssh.idle-timeout") Duration idleTimeout,
+      @ConfigProperty(name = "patchwave.ssh.max-idle") int maxIdle) {
     return new JschHostExecutor(
-        new SshSettings(user, key, knownHosts, connectTimeout, sudo, maxSessions, maxOutput));
+        new SshSettings(
+            user,
+            key,
+            knownHosts,
+            connectTimeout,
+            sudo,
+            maxSessions,
+            maxOutput,
+            idleTimeout,
+            maxIdle));
+  }
+
+  void closeSsh(@jakarta.enterprise.inject.Disposes JschHostExecutor ssh) {
+    ssh.close();
   }
 
   @Produces

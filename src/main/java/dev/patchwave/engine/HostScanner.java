@@ -12,6 +12,7 @@ import dev.patchwave.patch.PackageManager;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.patch.PendingUpdate;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -51,36 +52,50 @@ public final class HostScanner {
   public HostScan scan(Host host, Collection<String> askInstalled) throws ScanFailed {
     PackageManager pm = driver(host);
     try (HostSession s = hosts.open(host)) {
-      HostProbe.Os os = HostProbe.parseOsRelease(s.run(HostProbe.OS_RELEASE).stdout());
-      String kernel = HostProbe.parseKernel(s.run(HostProbe.KERNEL).stdout());
-      List<String> kernels = HostProbe.parseBootKernels(s.run(HostProbe.BOOT_DIR).stdout());
-      CommandResult dmi = s.run(HostProbe.HARDWARE);
-      Optional<String> hardware = HostProbe.parseHardware(dmi.exitCode(), dmi.stdout());
-      Optional<String> virt =
-          HostProbe.parseVirtualization(s.run(HostProbe.VIRTUALIZATION).stdout());
+      // one round trip: the index refresh, the listing, and every read-only probe after it
       Command refresh = pm.refreshIndex();
-      CommandResult refreshed = s.run(refresh);
-      if (!PackageQueries.ok(pm, refresh, refreshed)) {
-        throw new ScanFailed("refreshing the package index failed: " + refreshed.summary());
+      List<Command> after =
+          new ArrayList<>(
+              List.of(
+                  HostProbe.OS_RELEASE,
+                  HostProbe.KERNEL,
+                  HostProbe.BOOT_DIR,
+                  HostProbe.HARDWARE,
+                  HostProbe.VIRTUALIZATION,
+                  pm.rebootProbe(),
+                  pm.rebootRequiredBy(),
+                  pm.heldPackages(),
+                  pm.readQuarantine(),
+                  pm.selfUpdateConfig(),
+                  pm.selfUpdateTimer()));
+      if (!askInstalled.isEmpty()) {
+        after.add(pm.queryInstalled(askInstalled));
       }
-      PackageQueries.Listed listed = PackageQueries.pending(s, pm);
-      if (listed instanceof PackageQueries.Listed.Failed f) {
+      PackageQueries.Probe probe = PackageQueries.pending(s, pm, List.of(refresh), after);
+      if (!probe.before().isEmpty() && !PackageQueries.ok(pm, refresh, probe.before().get(0))) {
+        throw new ScanFailed(
+            "refreshing the package index failed: " + probe.before().get(0).summary());
+      }
+      if (probe.listed() instanceof PackageQueries.Listed.Failed f) {
         throw new ScanFailed(f.why());
       }
-      List<PendingUpdate> pending = ((PackageQueries.Listed.Pending) listed).updates();
-      boolean reboot = PackageQueries.rebootNeeded(s, pm);
-      List<String> rebootBy =
-          reboot ? pm.parseRebootRequiredBy(s.run(pm.rebootRequiredBy()).stdout()) : List.of();
-      List<String> held = pm.parseHeld(s.run(pm.heldPackages()).stdout());
-      CommandResult pins = s.run(pm.readQuarantine());
-      Optional<List<PackageVersion>> pinFile = pm.parseQuarantine(pins.exitCode(), pins.stdout());
-      String config = s.run(pm.selfUpdateConfig()).stdout();
-      CommandResult timer = s.run(pm.selfUpdateTimer());
-      HostScan.SelfUpdate self = pm.parseSelfUpdate(config, timer.exitCode(), timer.stdout());
+      List<PendingUpdate> pending = ((PackageQueries.Listed.Pending) probe.listed()).updates();
+      List<CommandResult> r = probe.after();
+      HostProbe.Os os = HostProbe.parseOsRelease(r.get(0).stdout());
+      String kernel = HostProbe.parseKernel(r.get(1).stdout());
+      List<String> kernels = HostProbe.parseBootKernels(r.get(2).stdout());
+      Optional<String> hardware = HostProbe.parseHardware(r.get(3).exitCode(), r.get(3).stdout());
+      Optional<String> virt = HostProbe.parseVirtualization(r.get(4).stdout());
+      boolean reboot = pm.rebootNeeded(r.get(5).exitCode(), r.get(5).stdout());
+      List<String> rebootBy = reboot ? pm.parseRebootRequiredBy(r.get(6).stdout()) : List.of();
+      List<String> held = pm.parseHeld(r.get(7).stdout());
+      Optional<List<PackageVersion>> pinFile =
+          pm.parseQuarantine(r.get(8).exitCode(), r.get(8).stdout());
+      String config = r.get(9).stdout();
+      HostScan.SelfUpdate self =
+          pm.parseSelfUpdate(config, r.get(10).exitCode(), r.get(10).stdout());
       Map<String, String> installed =
-          askInstalled.isEmpty()
-              ? Map.of()
-              : pm.parseInstalled(s.run(pm.queryInstalled(askInstalled)).stdout());
+          askInstalled.isEmpty() ? Map.of() : pm.parseInstalled(r.get(11).stdout());
       if (os.id().isEmpty()) {
         throw new ScanFailed("/etc/os-release gives no ID");
       }

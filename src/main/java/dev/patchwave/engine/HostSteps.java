@@ -6,6 +6,7 @@ import dev.patchwave.host.HostException;
 import dev.patchwave.host.HostExecutor;
 import dev.patchwave.host.HostExecutor.HostSession;
 import dev.patchwave.inventory.Host;
+import dev.patchwave.patch.Batch;
 import dev.patchwave.patch.Command;
 import dev.patchwave.patch.PackageManager;
 import dev.patchwave.patch.PackageManager.InstallFailure;
@@ -55,6 +56,9 @@ public final class HostSteps {
   static final Command UNAME = Command.of(Command.Kind.PROBE, PROBE, "uname", "-r");
   static final Command REBOOT = Command.of(Command.Kind.REBOOT, PROBE, "systemctl", "reboot");
   static final Command TRUE = Command.of(Command.Kind.PROBE, PROBE, "true");
+
+  /** The boot id and the running kernel, in one round trip. */
+  static final Batch BOOTED = Batch.of(Command.Kind.PROBE, List.of(BOOT_ID, UNAME));
 
   /** Groups larger than this are not probed member by member before a host starts. */
   static final int MAX_PROBED_GROUP = 50;
@@ -133,8 +137,9 @@ public final class HostSteps {
     }
     try (HostSession s = hosts.open(host.get())) {
       PackageManager pm = manager(host.get());
-      s.run(pm.refreshIndex());
-      PackageQueries.Listed listed = PackageQueries.pending(s, pm);
+      // the refresh's outcome does not matter here: a stale index still lists what it knows
+      PackageQueries.Listed listed =
+          PackageQueries.pending(s, pm, List.of(pm.refreshIndex()), List.of()).listed();
       if (listed instanceof PackageQueries.Listed.Failed f) {
         return new Needs.Unknown(Reason.SURVEY_FAILED, f.why());
       }
@@ -292,19 +297,18 @@ public final class HostSteps {
     PackageManager pm = manager(host.get());
     Set<String> names = set.byName().keySet();
     try (HostSession s = hosts.open(host.get())) {
-      PackageQueries.Listed listed = PackageQueries.pending(s, pm);
-      if (listed instanceof PackageQueries.Listed.Failed f) {
+      // round trip 1: what is pending, and which versions of the set's packages are offered
+      PackageQueries.Probe probe =
+          PackageQueries.pending(
+              s, pm, List.of(), names.isEmpty() ? List.of() : List.of(pm.availableVersions(names)));
+      if (probe.listed() instanceof PackageQueries.Listed.Failed f) {
         return failed(name, Reason.INSTALL_FAILED, f.why(), false);
       }
       List<PendingUpdate> pending =
-          ((PackageQueries.Listed.Pending) listed)
+          ((PackageQueries.Listed.Pending) probe.listed())
               .updates().stream().filter(u -> names.contains(u.name())).toList();
       Map<String, Set<String>> offered =
-          pending.isEmpty()
-              ? Map.of()
-              : pm.parseAvailableVersions(
-                  s.run(pm.availableVersions(pending.stream().map(PendingUpdate::name).toList()))
-                      .stdout());
+          names.isEmpty() ? Map.of() : pm.parseAvailableVersions(probe.after().get(0).stdout());
       PatchSet.Selection selection = set.select(pending, offered);
       if (!selection.unavailable().isEmpty()) {
         return failed(
@@ -316,54 +320,33 @@ public final class HostSteps {
       Set<PackageVersion> blocked = new HashSet<>(quarantined.get());
       List<PackageVersion> install =
           selection.install().stream().filter(v -> !blocked.contains(v)).toList();
-      if (!install.isEmpty()) {
-        Command simulate = pm.simulateInstall(install);
-        CommandResult simulated = s.run(simulate);
-        if (!PackageQueries.ok(pm, simulate, simulated)) {
-          return failed(name, Reason.VERSION_UNAVAILABLE, simulated.summary(), false);
+      List<Command> report = List.of(pm.queryInstalled(names), pm.rebootProbe(), pm.nextKernel());
+      List<CommandResult> after;
+      if (install.isEmpty()) {
+        after = s.runAll(Batch.of(Command.Kind.QUERY_INSTALLED, report));
+      } else {
+        Outcome installed = install(s, pm, rollout, name, set, install, report, mayAct);
+        if (installed.failure() != null) {
+          return installed.failure();
         }
-        List<PackageVersion> outside =
-            pm.parseSimulation(simulated.stdout()).stream().filter(v -> !set.contains(v)).toList();
-        if (!outside.isEmpty()) {
-          return failed(
-              name,
-              Reason.VERSION_UNAVAILABLE,
-              "installing would also bring versions outside the patch set: " + join(outside),
-              false);
-        }
-        if (!mayAct.getAsBoolean()) {
-          throw new Abandoned(name);
-        }
-        Command installing = pm.install(install);
-        CommandResult installed = s.run(installing);
-        boolean done = PackageQueries.ok(pm, installing, installed);
-        actions.record(
-            "host.install",
-            name,
-            done,
-            "rollout "
-                + rollout.id()
-                + ": "
-                + join(install)
-                + (done ? "" : ": " + installed.summary()));
-        if (!done) {
-          InstallFailure why = pm.classifyFailure(installed.exitCode(), installed.stderr());
-          return switch (why) {
-            case LOCKED -> failed(name, Reason.DPKG_LOCKED, installed.summary(), true);
-            case VERSION_UNAVAILABLE ->
-                failed(name, Reason.VERSION_UNAVAILABLE, installed.summary(), false);
-            case FAILED -> failed(name, Reason.INSTALL_FAILED, installed.summary(), false);
-          };
-        }
+        after = installed.report();
       }
-      Map<String, String> now = pm.parseInstalled(s.run(pm.queryInstalled(names)).stdout());
+      if (after.size() < report.size()) {
+        // the install may have happened; the step is idempotent: run it again
+        return failed(
+            name,
+            Reason.INSTALL_FAILED,
+            "the host's answer was lost: " + after.get(after.size() - 1).summary(),
+            true);
+      }
+      Map<String, String> now = pm.parseInstalled(after.get(0).stdout());
       List<PackageVersion> present =
           now.entrySet().stream()
               .map(e -> new PackageVersion(e.getKey(), e.getValue()))
               .filter(set::contains)
               .toList();
-      boolean reboot = PackageQueries.rebootNeeded(s, pm);
-      Optional<String> kernel = pm.parseNextKernel(s.run(pm.nextKernel()).stdout());
+      boolean reboot = pm.rebootNeeded(after.get(1).exitCode(), after.get(1).stdout());
+      Optional<String> kernel = pm.parseNextKernel(after.get(2).stdout());
       return new Observation.HostPatched(name, present, reboot, kernel);
     } catch (HostException.HostKeyRejected e) {
       return failed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
@@ -378,6 +361,120 @@ public final class HostSteps {
     }
   }
 
+  /** How an install went: a failure to report, or the results of the report commands. */
+  private record Outcome(Observation failure, List<CommandResult> report) {}
+
+  /**
+   * Simulates installing {@code install}, refuses if that would bring a version outside the patch
+   * set, installs, and runs {@code report}. Where the driver can check a simulation on the host
+   * (apt), all of it is one round trip, with the check between the simulation and the install;
+   * otherwise the simulation is checked here first and the rest is one round trip.
+   */
+  private Outcome install(
+      HostSession s,
+      PackageManager pm,
+      RolloutState rollout,
+      String name,
+      PatchSet set,
+      List<PackageVersion> install,
+      List<Command> report,
+      BooleanSupplier mayAct)
+      throws HostException {
+    if (!mayAct.getAsBoolean()) {
+      throw new Abandoned(name);
+    }
+    Command simulate = pm.simulateInstall(install);
+    Command installing = pm.install(install);
+    Optional<Batch.Step> guard = pm.installGuard(set.packages());
+    List<Batch.Step> steps = new ArrayList<>();
+    CommandResult simulated = null;
+    if (guard.isPresent()) {
+      steps.add(new Batch.Run(simulate));
+      steps.add(guard.get());
+    } else {
+      simulated = s.run(simulate);
+      Observation refused = refusal(pm, name, set, simulate, simulated);
+      if (refused != null) {
+        return new Outcome(refused, List.of());
+      }
+      if (!mayAct.getAsBoolean()) {
+        throw new Abandoned(name);
+      }
+    }
+    steps.add(new Batch.Run(installing));
+    report.forEach(c -> steps.add(new Batch.Run(c)));
+    List<CommandResult> results = s.runAll(new Batch(Command.Kind.INSTALL, steps));
+    int at = 0;
+    if (guard.isPresent()) {
+      simulated = results.get(0);
+      Observation refused = refusal(pm, name, set, simulate, simulated);
+      if (refused == null && (results.size() < 2 || !results.get(1).succeeded())) {
+        // the host's check is stricter than the parser: a line it could not read
+        refused =
+            failed(
+                name,
+                Reason.VERSION_UNAVAILABLE,
+                "installing would also bring what the patch set does not hold: "
+                    + (results.size() < 2 ? "" : results.get(1).summary()),
+                false);
+      }
+      if (refused != null) {
+        return new Outcome(refused, List.of());
+      }
+      at = 2;
+    }
+    if (results.size() <= at) {
+      return new Outcome(
+          failed(
+              name,
+              Reason.INSTALL_FAILED,
+              "the host's answer was lost: " + results.get(results.size() - 1).summary(),
+              true),
+          List.of());
+    }
+    CommandResult installed = results.get(at);
+    boolean done = PackageQueries.ok(pm, installing, installed);
+    actions.record(
+        "host.install",
+        name,
+        done,
+        "rollout "
+            + rollout.id()
+            + ": "
+            + join(install)
+            + (done ? "" : ": " + installed.summary()));
+    if (!done) {
+      InstallFailure why = pm.classifyFailure(installed.exitCode(), installed.stderr());
+      return new Outcome(
+          switch (why) {
+            case LOCKED -> failed(name, Reason.DPKG_LOCKED, installed.summary(), true);
+            case VERSION_UNAVAILABLE ->
+                failed(name, Reason.VERSION_UNAVAILABLE, installed.summary(), false);
+            case FAILED -> failed(name, Reason.INSTALL_FAILED, installed.summary(), false);
+          },
+          List.of());
+    }
+    return new Outcome(null, results.subList(at + 1, results.size()));
+  }
+
+  /** Why a simulated install must not go ahead; null when it may. */
+  private static Observation refusal(
+      PackageManager pm, String name, PatchSet set, Command simulate, CommandResult simulated) {
+    if (!PackageQueries.ok(pm, simulate, simulated)) {
+      return failed(name, Reason.VERSION_UNAVAILABLE, simulated.summary(), false);
+    }
+    List<PackageVersion> outside =
+        pm.parseSimulation(simulated.stdout()).stream().filter(v -> !set.contains(v)).toList();
+    if (!outside.isEmpty()) {
+      return failed(
+          name,
+          Reason.VERSION_UNAVAILABLE,
+          "installing would also bring versions outside the patch set: " + join(outside),
+          false);
+    }
+    return null;
+  }
+
   /**
    * Reboots the host unless it already did (its boot id differs from {@code bootIdBefore}). Returns
    * at once: {@code RebootIssued} once the reboot is given (or the host is already down), {@code
@@ -390,9 +487,10 @@ public final class HostSteps {
       return new Observation.HostGone(name);
     }
     try (HostSession s = hosts.open(host.get())) {
-      String bootId = s.run(BOOT_ID).stdout().strip();
+      List<CommandResult> now = s.runAll(BOOTED);
+      String bootId = now.get(0).stdout().strip();
       if (!bootId.equals(bootIdBefore)) {
-        return new Observation.HostRebooted(name, bootId, s.run(UNAME).stdout().strip());
+        return new Observation.HostRebooted(name, bootId, kernel(now));
       }
       if (!mayAct.getAsBoolean()) {
         throw new Abandoned(name);
@@ -419,9 +517,10 @@ public final class HostSteps {
       return new Observation.HostGone(name);
     }
     try (HostSession s = hosts.open(host.get())) {
-      String bootId = s.run(BOOT_ID).stdout().strip();
+      List<CommandResult> now = s.runAll(BOOTED);
+      String bootId = now.get(0).stdout().strip();
       if (!bootId.isEmpty() && !bootId.equals(bootIdBefore)) {
-        return new Observation.HostRebooted(name, bootId, s.run(UNAME).stdout().strip());
+        return new Observation.HostRebooted(name, bootId, kernel(now));
       }
       return new Observation.StillBooting(name, "answers with the boot id from before");
     } catch (HostException.HostKeyRejected e) {
@@ -492,6 +591,11 @@ public final class HostSteps {
       }
     }
     return Optional.empty();
+  }
+
+  /** The running kernel from {@link #BOOTED}'s results (empty if its output was lost). */
+  private static String kernel(List<CommandResult> booted) {
+    return booted.size() < 2 ? "" : booted.get(1).stdout().strip();
   }
 
   private static PackageManager manager(Host host) {

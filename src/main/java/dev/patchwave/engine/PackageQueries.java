@@ -5,6 +5,7 @@ import dev.patchwave.host.HostException;
 import dev.patchwave.host.HostExecutor.HostSession;
 import dev.patchwave.inventory.Host;
 import dev.patchwave.patch.AptPackageManager;
+import dev.patchwave.patch.Batch;
 import dev.patchwave.patch.Command;
 import dev.patchwave.patch.DnfPackageManager;
 import dev.patchwave.patch.PackageManager;
@@ -33,22 +34,44 @@ final class PackageQueries {
     record Failed(String why) implements Listed {}
   }
 
-  static Listed pending(HostSession s, PackageManager pm) throws HostException {
+  /**
+   * Lists pending updates in one round trip, with {@code before} run ahead of the listing (the
+   * index refresh) and {@code after} behind it; the probe has the results of both.
+   */
+  static Probe pending(HostSession s, PackageManager pm, List<Command> before, List<Command> after)
+      throws HostException {
+    List<Command> listing = pm.pendingQueries();
+    List<Command> all = new ArrayList<>(before);
+    all.addAll(listing);
+    all.addAll(after);
+    List<CommandResult> results = s.runAll(Batch.of(Command.Kind.LIST_UPDATES, all));
+    if (results.size() < all.size()) {
+      CommandResult last = results.get(results.size() - 1);
+      return new Probe(
+          new Listed.Failed("listing updates failed: " + last.summary()), List.of(), List.of());
+    }
+    List<CommandResult> first = results.subList(0, before.size());
     List<String> outputs = new ArrayList<>();
-    for (Command c : pm.pendingQueries()) {
-      CommandResult r = s.run(c);
+    for (int i = 0; i < listing.size(); i++) {
+      Command c = listing.get(i);
+      CommandResult r = results.get(before.size() + i);
       if (!pm.accepted(c, r.exitCode(), r.stdout(), r.stderr())) {
-        return new Listed.Failed("listing updates failed: " + r.summary());
+        return new Probe(
+            new Listed.Failed("listing updates failed: " + r.summary()), first, List.of());
       }
       outputs.add(r.stdout());
     }
-    return new Listed.Pending(pm.parsePending(outputs));
+    return new Probe(
+        new Listed.Pending(pm.parsePending(outputs)),
+        first,
+        results.subList(before.size() + listing.size(), results.size()));
   }
 
-  static boolean rebootNeeded(HostSession s, PackageManager pm) throws HostException {
-    CommandResult r = s.run(pm.rebootProbe());
-    return pm.rebootNeeded(r.exitCode(), r.stdout());
-  }
+  /**
+   * The pending updates and the results of the commands that came before and after the listing
+   * (empty when the batch's output was lost before them).
+   */
+  record Probe(Listed listed, List<CommandResult> before, List<CommandResult> after) {}
 
   static boolean ok(PackageManager pm, Command c, CommandResult r) {
     return pm.accepted(c, r.exitCode(), r.stdout(), r.stderr());

@@ -110,7 +110,9 @@ public class RolloutEngine implements WakeUps.Sleeper {
 
   /**
    * How many host steps of one rollout may be under way or queued: a decision starts no more hosts
-   * than fit (64 per worker).
+   * than the workers can take up soon (two per worker). Starting more only makes each started host
+   * wait longer between its steps (a drained node idles, its SSH connection expires), while the
+   * fleet sees no more progress: the steps run {@code workers} at a time whatever is queued.
    */
   private final int stepQueue;
 
@@ -176,7 +178,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
     this.listeners = listeners;
     this.leaderElection = leaderElection;
     this.active = !leaderElection;
-    this.stepQueue = 64 * workers;
+    this.stepQueue = 2 * workers;
     this.leases =
         new LeaseKeeper(store, instanceId.orElseGet(RolloutEngine::defaultInstanceId), leaseTtl);
     this.runs =
@@ -191,7 +193,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
             runs,
             this::tell,
             () -> stopping,
-            Executors.newFixedThreadPool(workers, daemon("patchwave-step")),
+            StepRunner.rankedPool(workers, daemon("patchwave-step")),
             Executors.newFixedThreadPool(checkWorkers, daemon("patchwave-check")),
             Executors.newFixedThreadPool(workers, daemon("patchwave-survey")));
     this.starts = new RolloutStarts(policies, store, inventory, guardrails, clock);

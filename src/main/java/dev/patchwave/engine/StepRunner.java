@@ -79,6 +79,7 @@ final class StepRunner {
       // on a worker: the survey's reads go to their own pool, which this thread waits for
       run(
           workers,
+          Rank.FREEZE,
           id,
           null,
           () -> {
@@ -89,33 +90,53 @@ final class StepRunner {
           },
           () -> runs.freezing(id, false));
     } else if (action instanceof Action.PrepareHost p) {
-      run(workers, id, p.host(), () -> steps.prepare(state, p.host(), mayAct), null);
+      run(workers, Rank.PREPARE, id, p.host(), () -> steps.prepare(state, p.host(), mayAct), null);
     } else if (action instanceof Action.DrainNode n) {
-      run(workers, id, n.host(), () -> steps.drain(state, n.host(), n.deadline(), mayAct), null);
+      run(
+          workers,
+          Rank.DRAIN,
+          id,
+          n.host(),
+          () -> steps.drain(state, n.host(), n.deadline(), mayAct),
+          null);
     } else if (action instanceof Action.PatchHost p) {
-      run(workers, id, p.host(), () -> steps.patch(state, p.host(), p.patchSet(), mayAct), null);
+      run(
+          workers,
+          Rank.PATCH,
+          id,
+          p.host(),
+          () -> steps.patch(state, p.host(), p.patchSet(), mayAct),
+          null);
     } else if (action instanceof Action.RebootHost r) {
       run(
           workers,
+          Rank.REBOOT,
           id,
           r.host(),
           () -> steps.reboot(state, r.host(), r.bootIdBefore(), mayAct),
           null);
     } else if (action instanceof Action.AwaitBoot b) {
-      run(workers, id, b.host(), () -> steps.awaitBoot(b.host(), b.bootIdBefore()), null);
+      run(
+          workers,
+          Rank.REBOOT,
+          id,
+          b.host(),
+          () -> steps.awaitBoot(b.host(), b.bootIdBefore()),
+          null);
     } else if (action instanceof Action.CheckHealth c) {
-      run(checks, id, c.host(), () -> steps.health(state, c.host()), null);
+      run(checks, Rank.PATCH, id, c.host(), () -> steps.health(state, c.host()), null);
     } else if (action instanceof Action.Uncordon u) {
-      workers.submit(
-          () -> {
-            try {
-              steps.uncordon(state, u.host());
-            } catch (RuntimeException e) {
-              LOG.warnf("rollout %d: uncordon of %s failed: %s", id, u.host(), e.getMessage());
-            }
-          });
+      workers.execute(
+          Rank.PATCH.of(
+              () -> {
+                try {
+                  steps.uncordon(state, u.host());
+                } catch (RuntimeException e) {
+                  LOG.warnf("rollout %d: uncordon of %s failed: %s", id, u.host(), e.getMessage());
+                }
+              }));
     } else if (action instanceof Action.Quarantine q) {
-      workers.submit(() -> quarantine(id, q));
+      workers.execute(Rank.QUARANTINE.of(() -> quarantine(id, q)));
     } else if (action instanceof Action.Notify n) {
       LOG.infof("rollout %d: %s %s", id, n.reason().text, n.detail());
     }
@@ -130,37 +151,90 @@ final class StepRunner {
   }
 
   private void run(
-      ExecutorService pool, long id, String host, Supplier<Observation> step, Runnable after) {
+      ExecutorService pool,
+      Rank rank,
+      long id,
+      String host,
+      Supplier<Observation> step,
+      Runnable after) {
     if (host != null) {
       runs.started(id, host);
     }
-    pool.submit(
-        () -> {
-          try {
-            Observation o = step.get();
-            tell.accept(l -> l.observed(id, o));
-            runs.enqueue(id, o);
-          } catch (HostSteps.Abandoned e) {
-            LOG.infof("rollout %d: %s", id, e.getMessage());
-          } catch (RuntimeException e) {
-            LOG.errorf(e, "rollout %d: step on %s failed unexpectedly", id, host);
-            runs.enqueue(
-                id,
-                host != null
-                    ? new Observation.HostStepFailed(
-                        host, Reason.INSTALL_FAILED, "internal error: " + e.getMessage(), false)
-                    // the freeze: pause with the reason instead of issuing it again and again
-                    : new Observation.FreezeFailed("internal error: " + e));
-          } finally {
-            if (host != null) {
-              runs.finished(id, host);
-            }
-            if (after != null) {
-              after.run();
-            }
-            runs.later(id);
-          }
-        });
+    pool.execute(
+        rank.of(
+            () -> {
+              try {
+                Observation o = step.get();
+                tell.accept(l -> l.observed(id, o));
+                runs.enqueue(id, o);
+              } catch (HostSteps.Abandoned e) {
+                LOG.infof("rollout %d: %s", id, e.getMessage());
+              } catch (RuntimeException e) {
+                LOG.errorf(e, "rollout %d: step on %s failed unexpectedly", id, host);
+                runs.enqueue(
+                    id,
+                    host != null
+                        ? new Observation.HostStepFailed(
+                            host, Reason.INSTALL_FAILED, "internal error: " + e.getMessage(), false)
+                        // the freeze: pause with the reason instead of issuing it again and again
+                        : new Observation.FreezeFailed("internal error: " + e));
+              } finally {
+                if (host != null) {
+                  runs.finished(id, host);
+                }
+                if (after != null) {
+                  after.run();
+                }
+                runs.later(id);
+              }
+            }));
+  }
+
+  /**
+   * Which queued steps a worker takes first: a host's later steps before other hosts' first ones,
+   * so that a host started goes through quickly (its SSH connection is still open for its next
+   * step, a drained node is not left waiting behind a queue of preparations), and the quarantine
+   * before everything. Equal ranks run in the order they were queued.
+   */
+  enum Rank {
+    QUARANTINE,
+    REBOOT,
+    PATCH,
+    DRAIN,
+    PREPARE,
+    FREEZE;
+
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    Ranked of(Runnable task) {
+      return new Ranked(this, SEQUENCE.getAndIncrement(), task);
+    }
+  }
+
+  /** A task with its rank, for a pool whose queue orders by it ({@link #rankedPool}). */
+  record Ranked(Rank rank, long sequence, Runnable task) implements Runnable, Comparable<Ranked> {
+    @Override
+    public void run() {
+      task.run();
+    }
+
+    @Override
+    public int compareTo(Ranked o) {
+      int c = rank.compareTo(o.rank);
+      return c != 0 ? c : Long.compare(sequence, o.sequence);
+    }
+  }
+
+  /** A fixed pool of {@code threads} that takes queued {@link Ranked} tasks best rank first. */
+  static ExecutorService rankedPool(int threads, java.util.concurrent.ThreadFactory factory) {
+    return new java.util.concurrent.ThreadPoolExecutor(
+        threads,
+        threads,
+        0,
+        java.util.concurrent.TimeUnit.MILLISECONDS,
+        new java.util.concurrent.PriorityBlockingQueue<>(),
+        factory);
   }
 
   private void quarantine(long id, Action.Quarantine q) {

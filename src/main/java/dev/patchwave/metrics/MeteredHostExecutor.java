@@ -41,6 +41,25 @@ public final class MeteredHostExecutor implements HostExecutor {
       }
 
       @Override
+      public java.util.List<CommandResult> runAll(dev.patchwave.patch.Batch batch)
+          throws HostException {
+        long start = System.nanoTime();
+        boolean ok = false;
+        try {
+          java.util.List<CommandResult> r = session.runAll(batch);
+          ok = r.stream().allMatch(CommandResult::succeeded);
+          return r;
+        } finally {
+          // one batch is one command on the host (one SSH exec): counted once, by the batch's kind
+          metrics.command(
+              batch.kind().name().toLowerCase(),
+              transport,
+              Duration.ofNanos(System.nanoTime() - start),
+              ok);
+        }
+      }
+
+      @Override
       public void close() {
         session.close();
       }

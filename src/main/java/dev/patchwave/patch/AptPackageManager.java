@@ -146,6 +146,12 @@ public final class AptPackageManager implements PackageManager {
     return parseUpdates(stdout).stream().map(PendingUpdate::candidateVersion).toList();
   }
 
+  /** The {@code Inst} lines of the simulation checked on the host ({@link Batch.InstallsOnly}). */
+  @Override
+  public Optional<Batch.Step> installGuard(Collection<PackageVersion> allowed) {
+    return Optional.of(new Batch.InstallsOnly(new TreeSet<>(allowed)));
+  }
+
   @Override
   public Command install(Collection<PackageVersion> versions) {
     List<String> argv =

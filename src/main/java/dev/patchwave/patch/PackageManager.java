@@ -44,6 +44,16 @@ public interface PackageManager {
   /** The exact versions the simulation would install, dependencies included. */
   List<PackageVersion> parseSimulation(String stdout);
 
+  /**
+   * A batch step that checks, on the host, the output of {@link #simulateInstall} just before it
+   * and stops the batch unless every version it would install is in {@code allowed}; so that the
+   * simulation, its check and the install travel in one round trip. Empty when the driver has no
+   * such check (the engine then checks the simulation itself, a round trip earlier).
+   */
+  default Optional<Batch.Step> installGuard(Collection<PackageVersion> allowed) {
+    return Optional.empty();
+  }
+
   /** Installs exactly {@code versions}, non-interactively, keeping existing config files. */
   Command install(Collection<PackageVersion> versions);
 

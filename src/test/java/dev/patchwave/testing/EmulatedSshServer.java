@@ -1,6 +1,9 @@
 package dev.patchwave.testing;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.patchwave.host.simulated.EmulatedHost;
+import dev.patchwave.patch.Batch;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +39,8 @@ public final class EmulatedSshServer implements AutoCloseable {
   private final KeyPair hostKey;
   private final List<String> injections = new CopyOnWriteArrayList<>();
   private final List<List<String>> commands = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger connections =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   public EmulatedSshServer(EmulatedHost host, Path authorizedKeys) throws Exception {
     this(host, authorizedKeys, newHostKey());
@@ -57,8 +62,19 @@ public final class EmulatedSshServer implements AutoCloseable {
         new org.apache.sshd.common.session.SessionListener() {
           @Override
           public void sessionCreated(org.apache.sshd.common.session.Session session) {
+            connections.incrementAndGet();
             if (!host.isUp()) {
               session.close(true);
+            }
+          }
+        });
+    server.addChannelListener(
+        new org.apache.sshd.common.channel.ChannelListener() {
+          @Override
+          public void channelInitialized(org.apache.sshd.common.channel.Channel channel) {
+            // a host that went down while a connection stood open answers nothing on it either
+            if (!host.isUp()) {
+              channel.getSession().close(true);
             }
           }
         });
@@ -104,6 +120,16 @@ public final class EmulatedSshServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.stop(true);
+  }
+
+  /** How many SSH connections clients opened (handshakes), refused ones included. */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** Drops every open connection, as a network fault or an sshd restart would. */
+  public void dropConnections() {
+    dropSessions();
   }
 
   private void dropSessions() {
@@ -162,6 +188,10 @@ public final class EmulatedSshServer implements AutoCloseable {
           exit.onExit(126);
           return;
         }
+        if (isBatch(argv)) {
+          runBatch(Batch.decode(argv.subList(4, argv.size())));
+          return;
+        }
         commands.add(argv);
         if (testHook(argv)) {
           return;
@@ -184,6 +214,57 @@ public final class EmulatedSshServer implements AutoCloseable {
       } catch (IOException e) {
         exit.onExit(255);
       }
+    }
+
+    /**
+     * A batch as the script runs it: each step's output, then the marker lines; a guard that fails
+     * stops it. Each step's argv is recorded in {@link #commands()} as if sent alone.
+     */
+    private void runBatch(Batch.Decoded batch) throws IOException, EmulatedHost.DownException {
+      String last = "";
+      int code = 0;
+      for (Batch.DecodedStep step : batch.steps()) {
+        String stdout;
+        String stderr = "";
+        if (step.guard()) {
+          if (code == 0) {
+            List<String> outside = Batch.notAllowed(last, new java.util.HashSet<>(step.words()));
+            stdout = String.join("\n", outside);
+            code = outside.isEmpty() ? 0 : 1;
+          } else {
+            stdout = "the simulation failed (exit " + code + ")";
+            code = 1;
+          }
+        } else {
+          commands.add(step.words());
+          EmulatedHost.Reply r = host.exec(step.words(), new byte[0]);
+          stdout = r.stdout();
+          stderr = r.stderr();
+          code = r.exitCode();
+          if (!host.isUp()) {
+            exit.onExit(255);
+            dropSessions();
+            return;
+          }
+        }
+        last = stdout;
+        out.write((stdout + "\n" + batch.marker() + " " + code + "\n").getBytes(UTF_8));
+        err.write((stderr + "\n" + batch.marker() + "\n").getBytes(UTF_8));
+        if (step.guard() && code != 0) {
+          break;
+        }
+      }
+      out.flush();
+      err.flush();
+      exit.onExit(0);
+    }
+
+    private static boolean isBatch(List<String> argv) {
+      return argv.size() > 4
+          && argv.get(0).equals("sh")
+          && argv.get(1).equals("-c")
+          && argv.get(2).equals(Batch.SCRIPT)
+          && argv.get(3).equals("sh");
     }
 
     /** Commands only tests send: a slow command, and a command with a lot of output. */

@@ -11,6 +11,7 @@ import dev.patchwave.host.HostExecutor.HostSession;
 import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.inventory.Host;
 import dev.patchwave.patch.AptPackageManager;
+import dev.patchwave.patch.Batch;
 import dev.patchwave.patch.Command;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.testing.EmulatedSshServer;
@@ -253,6 +254,164 @@ class JschHostExecutorTest {
       assertThat(
               again.run(Command.of(Command.Kind.PROBE, Duration.ofSeconds(5), "true")).exitCode())
           .isZero();
+    }
+  }
+
+  JschHostExecutor keeping(int maxSessions, boolean sudo) {
+    return keeping(maxSessions, sudo, 8);
+  }
+
+  JschHostExecutor keeping(int maxSessions, boolean sudo, int maxIdle) {
+    return new JschHostExecutor(
+        new SshSettings(
+            "patchwave",
+            Optional.of(privateKey),
+            Optional.of(knownHosts),
+            Duration.ofSeconds(5),
+            sudo,
+            maxSessions,
+            64 * 1024,
+            Duration.ofSeconds(30),
+            maxIdle),
+        Duration.ofMillis(500));
+  }
+
+  static final Command UNAME = Command.of(Command.Kind.PROBE, Duration.ofSeconds(5), "uname", "-r");
+  static final Command BOOT_ID =
+      Command.of(
+          Command.Kind.PROBE, Duration.ofSeconds(5), "cat", "/proc/sys/kernel/random/boot_id");
+
+  @Test
+  void aHostsStepsShareOneConnectionAndABatchIsOneCommand() throws Exception {
+    JschHostExecutor ssh = keeping(4, true);
+    for (int step = 0; step < 3; step++) {
+      try (HostSession s = ssh.open(host)) {
+        List<CommandResult> r = s.runAll(Batch.of(Command.Kind.PROBE, List.of(BOOT_ID, UNAME)));
+        assertThat(r).hasSize(2);
+        assertThat(r.get(0).stdout().strip()).isEqualTo(server.host().bootId());
+        assertThat(r.get(1).stdout()).isEqualTo("6.8.0-48-generic\n");
+      }
+      assertThat(ssh.idleConnections()).isEqualTo(1);
+    }
+    assertThat(server.connections()).isEqualTo(1);
+    // each step of the batch ran as its own argv, under sudo, and nothing was a shell injection
+    assertThat(server.commands())
+        .hasSize(6)
+        .allMatch(argv -> argv.subList(0, 3).equals(List.of("sudo", "-n", "--")));
+    assertThat(server.injections()).isEmpty();
+    ssh.close();
+    assertThat(ssh.idleConnections()).isZero();
+  }
+
+  @Test
+  void aConnectionThatDiedWhileIdleIsReplacedAndTheCommandRunsOnce() throws Exception {
+    JschHostExecutor ssh = keeping(2, false);
+    try (HostSession s = ssh.open(host)) {
+      s.run(UNAME);
+    }
+    server.dropConnections();
+    try (HostSession s = ssh.open(host)) {
+      assertThat(s.run(UNAME).stdout()).isEqualTo("6.8.0-48-generic\n");
+    }
+    assertThat(server.connections()).isEqualTo(2);
+    assertThat(server.commands()).hasSize(2);
+  }
+
+  @Test
+  void aKeptConnectionDoesNotMakeAHostThatWentDownLookReachable() throws Exception {
+    JschHostExecutor ssh = keeping(2, false);
+    try (HostSession s = ssh.open(host)) {
+      s.run(UNAME);
+    }
+    assertThat(ssh.idleConnections()).isEqualTo(1);
+    server.host().powerOff();
+    try {
+      assertThatThrownBy(() -> ssh.open(host)).isInstanceOf(HostException.Unreachable.class);
+      assertThat(ssh.idleConnections()).isZero();
+    } finally {
+      server.host().powerCycle();
+    }
+    try (HostSession s = ssh.open(host)) {
+      assertThat(s.run(UNAME).exitCode()).isZero();
+    }
+  }
+
+  @Test
+  void aConnectionIsNotKeptAfterATimeoutOrAReboot() throws Exception {
+    JschHostExecutor ssh = keeping(2, false);
+    try (HostSession s = ssh.open(host)) {
+      assertThatThrownBy(
+              () -> s.run(Command.of(Command.Kind.PROBE, Duration.ofMillis(300), "sleep", "2")))
+          .isInstanceOf(HostException.CommandTimedOut.class);
+    }
+    assertThat(ssh.idleConnections()).isZero();
+    try (HostSession s = ssh.open(host)) {
+      try {
+        s.run(Command.of(Command.Kind.REBOOT, Duration.ofSeconds(5), "systemctl", "reboot"));
+      } catch (HostException.ConnectionLost expected) {
+        // the host went down under the command
+      }
+    }
+    assertThat(ssh.idleConnections()).isZero();
+  }
+
+  @Test
+  void idleConnectionsTakeNoSessionAndAreBoundedLongestIdleFirst() throws Exception {
+    Files.writeString(
+        knownHosts,
+        server.knownHostsLine()
+            + "\n"
+            + server.knownHostsLine().replace("[127.0.0.1]", "[localhost]")
+            + "\n");
+    Host other =
+        new Host(
+            "kafka-a-1-by-name",
+            "localhost",
+            server.port(),
+            Host.Transport.SSH,
+            Host.PackageFamily.APT,
+            new TreeMap<>(),
+            Optional.empty(),
+            Optional.empty());
+    JschHostExecutor ssh = keeping(1, false, 1);
+    try (HostSession s = ssh.open(host)) {
+      s.run(UNAME);
+    }
+    assertThat(ssh.idleConnections()).isEqualTo(1);
+    // the one session in use is free again: an idle connection does not hold it
+    try (HostSession s = ssh.open(other)) {
+      assertThat(s.run(UNAME).exitCode()).isZero();
+      assertThatThrownBy(() -> ssh.open(host)).isInstanceOf(HostException.Busy.class);
+    }
+    // one idle at most: the newer (other's) stays, the host's older one was closed
+    assertThat(ssh.idleConnections()).isEqualTo(1);
+    int before = server.connections();
+    try (HostSession s = ssh.open(other)) {
+      s.run(UNAME);
+    }
+    assertThat(server.connections()).isEqualTo(before);
+    try (HostSession s = ssh.open(host)) {
+      s.run(UNAME);
+    }
+    assertThat(server.connections()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void aChangedKnownHostsFileIsReadAgain() throws Exception {
+    JschHostExecutor ssh = executor(2);
+    try (HostSession s = ssh.open(host)) {
+      assertThat(s.run(UNAME).exitCode()).isZero();
+    }
+    Files.writeString(
+        knownHosts,
+        EmulatedSshServer.knownHostsLine(server.port(), EmulatedSshServer.newHostKey().getPublic())
+            + "\n");
+    assertThatThrownBy(() -> ssh.open(host))
+        .isInstanceOf(HostException.HostKeyRejected.class)
+        .hasMessageContaining("differs from the pinned one");
+    Files.writeString(knownHosts, "# the fleet's keys\n" + server.knownHostsLine() + "\n");
+    try (HostSession s = ssh.open(host)) {
+      assertThat(s.run(UNAME).exitCode()).isZero();
     }
   }
 
