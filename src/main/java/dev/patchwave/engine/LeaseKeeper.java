@@ -55,6 +55,16 @@ final class LeaseKeeper {
     return fence;
   }
 
+  /**
+   * A save under the lease on {@code id} began at {@code nanoTime} and succeeded: it extended the
+   * lease as a renewal would ({@link RolloutStore#save}).
+   */
+  void saved(long id, long nanoTime) {
+    if (fences.containsKey(id)) {
+      renewedAt.merge(id, nanoTime, Math::max);
+    }
+  }
+
   /** Stops renewing the lease on {@code id} (the rollout ended, or the lease was lost). */
   void forget(long id) {
     fences.remove(id);
@@ -86,9 +96,25 @@ final class LeaseKeeper {
           renewedAt.put(f.rolloutId(), now);
         }
       } catch (RuntimeException e) {
-        LOG.warnf("cannot renew the lease of rollout %d: %s", f.rolloutId(), e.getMessage());
+        if (lockTimeout(e)) {
+          // a save holds the lease row, and that save extends the lease itself
+          LOG.debugf("lease of rollout %d: renewal waited on a save", f.rolloutId());
+        } else {
+          LOG.warnf("cannot renew the lease of rollout %d: %s", f.rolloutId(), e.getMessage());
+        }
       }
     }
+  }
+
+  private static boolean lockTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof jakarta.persistence.LockTimeoutException
+          || t instanceof jakarta.persistence.PessimisticLockException
+          || t instanceof org.hibernate.PessimisticLockException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Hands every lease back, so another instance can take the rollouts over at once. */

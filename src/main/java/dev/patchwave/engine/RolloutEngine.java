@@ -419,6 +419,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
                               all ? Optional.empty() : Optional.ofNullable(scheduled.get(id)),
                               Math.max(0, stepQueue - runs.busyCount(id))),
                           clock.instant());
+                  long saving = System.nanoTime();
                   long version =
                       store.save(
                           loaded.state(),
@@ -427,6 +428,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
                           fence.get(),
                           loaded.version(),
                           decided.state().releasedSince(loaded.state()));
+                  leases.saved(id, saving);
                   remember(new RolloutStore.Stored(decided.state(), version));
                   Map<String, List<dev.patchwave.patch.PackageVersion>> installs =
                       newInstalls(loaded.state(), decided.state());

@@ -96,7 +96,7 @@ public class RolloutStore {
   public record Stored(RolloutState state, long version) {}
 
   /** The right to act on one rollout: valid while the lease row still carries this token. */
-  public record Fence(long rolloutId, String holder, long token) {}
+  public record Fence(long rolloutId, String holder, long token, Duration ttl) {}
 
   /** Thrown when a save finds the lease taken over, or the row changed underneath. */
   public static final class LostLease extends RuntimeException {
@@ -532,7 +532,7 @@ public class RolloutStore {
       lease.token = 1;
       lease.expiresAt = now.plus(ttl);
       lease.persist();
-      return Optional.of(new Fence(rolloutId, holder, 1));
+      return Optional.of(new Fence(rolloutId, holder, 1, ttl));
     }
     if (!lease.holder.equals(holder) && lease.expiresAt.isAfter(now)) {
       return Optional.empty();
@@ -542,7 +542,7 @@ public class RolloutStore {
       lease.token++;
     }
     lease.expiresAt = now.plus(ttl);
-    return Optional.of(new Fence(rolloutId, holder, lease.token));
+    return Optional.of(new Fence(rolloutId, holder, lease.token, ttl));
   }
 
   /** True while {@code fence} still holds (checked by host steps before they touch a host). */
@@ -584,6 +584,8 @@ public class RolloutStore {
    * has ended). Of the hosts, only those that changed since {@code before} (the state as loaded at
    * {@code version}) are written; all of them when {@code before} is null.
    *
+   * <p>The save extends the lease by its length, as a renewal would.
+   *
    * @param release hosts whose claims to delete
    * @throws LostLease otherwise; nothing is written
    */
@@ -602,6 +604,12 @@ public class RolloutStore {
     RolloutRecord r = RolloutRecord.findById(state.id(), LockModeType.PESSIMISTIC_WRITE);
     if (r == null || r.version != version) {
       throw new LostLease("rollout " + state.id() + " changed underneath");
+    }
+    // a save is proof of life: it extends the lease it holds (the lock is ours already), so a
+    // long save never leaves the renewal waiting for that lock to find the lease expired
+    OffsetDateTime until = odt(clock.instant()).plus(fence.ttl());
+    if (until.isAfter(lease.expiresAt)) {
+      lease.expiresAt = until;
     }
     if (r.policyTextId == null) {
       // stored before V10: its hosts were in the document; from now on they are rows

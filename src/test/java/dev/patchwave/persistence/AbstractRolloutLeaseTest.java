@@ -129,6 +129,18 @@ abstract class AbstractRolloutLeaseTest {
   }
 
   @Test
+  void aSaveExtendsTheLeaseItHolds() {
+    var a = store.acquire(rollout.id(), "instance-a", LONG).orElseThrow();
+    long version = store.load(rollout.id()).orElseThrow().version();
+    // the lease runs out (a renewal that set it to now, a long pause): free for the taking ...
+    store.acquire(rollout.id(), "instance-a", Duration.ofMillis(-1)).orElseThrow();
+    // ... unless the holder saves: that extends the lease by its length
+    store.save(rollout, List.of(), a, version, List.of());
+    assertThat(store.isValid(a)).isTrue();
+    assertThat(store.acquire(rollout.id(), "instance-b", LONG)).isEmpty();
+  }
+
+  @Test
   void aReleasedLeaseIsFreeAtOnce() {
     var a = store.acquire(rollout.id(), "instance-a", LONG).orElseThrow();
     store.release(a);
