@@ -30,7 +30,9 @@ import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
  * EmulatedHost}. Public-key authentication against an authorized_keys file; one fixed host key
  * (ECDSA P-256). While the emulated host is down, new connections are closed at once and the reboot
  * command drops the open ones, as a real reboot does. Every command line that a shell would
- * interpret beyond plain words is recorded in {@link #injections()} and not run.
+ * interpret beyond plain words is recorded in {@link #injections()} and not run. A batch (the exact
+ * {@code sh -c Batch.SCRIPT} line) is run step by step as the script runs it, each step's argv
+ * recorded in {@link #commands()} as if sent alone.
  */
 public final class EmulatedSshServer implements AutoCloseable {
 
