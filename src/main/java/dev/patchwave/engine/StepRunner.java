@@ -9,7 +9,6 @@ import dev.patchwave.persistence.RolloutStore.Fence;
 import dev.patchwave.rollout.Action;
 import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.Reason;
-import dev.patchwave.rollout.RolloutPhase;
 import dev.patchwave.rollout.RolloutState;
 import java.time.Clock;
 import java.util.HashMap;
@@ -72,8 +71,7 @@ final class StepRunner {
 
   void dispatch(RolloutState state, Action action, Fence fence) {
     long id = state.id();
-    BooleanSupplier mayAct =
-        () -> !stopping.getAsBoolean() && store.isValid(fence) && stillWanted(id);
+    BooleanSupplier mayAct = () -> !stopping.getAsBoolean() && store.mayAct(fence);
     if (action instanceof Action.FreezePatchSet f) {
       runs.freezing(id, true);
       // on a worker: the survey's reads go to their own pool, which this thread waits for
@@ -140,14 +138,6 @@ final class StepRunner {
     } else if (action instanceof Action.Notify n) {
       LOG.infof("rollout %d: %s %s", id, n.reason().text, n.detail());
     }
-  }
-
-  /** The rollout still wants host steps: it has not halted or been aborted meanwhile. */
-  private boolean stillWanted(long id) {
-    return store
-        .phase(id)
-        .filter(p -> p == RolloutPhase.HALTED || p == RolloutPhase.ABORTED)
-        .isEmpty();
   }
 
   private void run(

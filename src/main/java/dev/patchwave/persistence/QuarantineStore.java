@@ -48,12 +48,19 @@ public class QuarantineStore {
         : QuarantineRecord.list("releasedAt is null", Sort.descending("id"));
   }
 
-  /** The versions that are blocked now. */
+  /**
+   * The versions that are blocked now. Read on every survey and patch of a host (a quarantine
+   * applies to the next install at once), so read as plain values, not entities.
+   */
   @Transactional
   public List<PackageVersion> active() {
-    return QuarantineRecord.<QuarantineRecord>list("releasedAt is null", Sort.ascending("id"))
-        .stream()
-        .map(r -> new PackageVersion(r.packageName, r.version))
+    return QuarantineRecord.getEntityManager()
+        .createQuery(
+            "select r.packageName, r.version from QuarantineRecord r"
+                + " where r.releasedAt is null order by r.id",
+            Object[].class)
+        .getResultStream()
+        .map(row -> new PackageVersion((String) row[0], (String) row[1]))
         .distinct()
         .toList();
   }

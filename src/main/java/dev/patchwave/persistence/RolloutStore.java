@@ -555,6 +555,32 @@ public class RolloutStore {
         && lease.expiresAt.isAfter(odt(clock.instant()));
   }
 
+  /**
+   * Whether a host step of the rollout may still change a host: {@code fence} holds (as {@link
+   * #isValid}) and the rollout has not halted or been aborted meanwhile. One read of both rows.
+   */
+  @Transactional
+  public boolean mayAct(Fence fence) {
+    List<Object[]> rows =
+        RolloutRecord.getEntityManager()
+            .createQuery(
+                "select l.holder, l.token, l.expiresAt, r.phase from RolloutLease l,"
+                    + " RolloutRecord r where l.rolloutId = :id and r.id = :id",
+                Object[].class)
+            .setParameter("id", fence.rolloutId())
+            .getResultList();
+    if (rows.isEmpty()) {
+      return false;
+    }
+    Object[] row = rows.get(0);
+    String phase = (String) row[3];
+    return fence.holder().equals(row[0])
+        && ((Number) row[1]).longValue() == fence.token()
+        && ((OffsetDateTime) row[2]).isAfter(odt(clock.instant()))
+        && !RolloutPhase.HALTED.name().equals(phase)
+        && !RolloutPhase.ABORTED.name().equals(phase);
+  }
+
   /** Lets the lease go (at shutdown), so another instance can take over at once. */
   @Transactional
   public void release(Fence fence) {

@@ -141,6 +141,36 @@ abstract class AbstractRolloutLeaseTest {
   }
 
   @Test
+  void aStepMayActOnlyUnderTheLeaseAndWhileTheRolloutIsNotStopped() {
+    var a = store.acquire(rollout.id(), "instance-a", LONG).orElseThrow();
+    assertThat(store.mayAct(a)).isTrue();
+    long version = store.load(rollout.id()).orElseThrow().version();
+    RolloutState halted =
+        new RolloutState(
+            rollout.id(),
+            rollout.policy(),
+            rollout.startedBy(),
+            rollout.startedAt(),
+            RolloutPhase.HALTED,
+            Reason.TOO_MANY_FAILURES,
+            "halted",
+            Optional.empty(),
+            rollout.patchSet(),
+            rollout.wave(),
+            rollout.waves(),
+            rollout.hosts(),
+            rollout.scope());
+    store.save(halted, List.of(), a, version, List.of());
+    assertThat(store.isValid(a)).isTrue();
+    assertThat(store.mayAct(a)).isFalse();
+
+    var expired = store.acquire(rollout.id(), "instance-a", Duration.ofMillis(-1)).orElseThrow();
+    var b = store.acquire(rollout.id(), "instance-b", LONG).orElseThrow();
+    assertThat(store.mayAct(expired)).isFalse();
+    assertThat(b.token()).isGreaterThan(a.token());
+  }
+
+  @Test
   void aReleasedLeaseIsFreeAtOnce() {
     var a = store.acquire(rollout.id(), "instance-a", LONG).orElseThrow();
     store.release(a);
