@@ -36,9 +36,9 @@ public record Batch(Command.Kind kind, List<Step> steps) {
   }
 
   /**
-   * Goes on only if the step before exited 0 and every {@code Inst} line it printed (apt's
-   * simulation: {@code Inst NAME [INSTALLED] (VERSION ...)}) installs one of {@code allowed}; else
-   * the batch stops here, and this step's output is the lines that were not allowed.
+   * Goes on only if the last command before it exited 0 and every {@code Inst} line it printed
+   * (apt's simulation: {@code Inst NAME [INSTALLED] (VERSION ...)}) installs one of {@code
+   * allowed}; else the batch stops here, and this step's output is the lines that were not allowed.
    */
   public record InstallsOnly(Set<PackageVersion> allowed) implements Step {
     public InstallsOnly {
@@ -91,7 +91,7 @@ public record Batch(Command.Kind kind, List<Step> steps) {
    */
   public static final String SCRIPT =
       """
-      m=$1; shift; o=; r=0
+      m=$1; shift; o=; r=0; c=; k=0
       while [ "$#" -ge 2 ]; do
         t=$1; n=$2; shift 2
         case $n in ''|*[!0-9]*) exit 125 ;; esac
@@ -101,17 +101,18 @@ public record Batch(Command.Kind kind, List<Step> steps) {
             w=; i=1
             while [ "$i" -le "$n" ]; do w="$w \\"\\${$i}\\""; i=$((i + 1)); done
             o=$(eval "$w" < /dev/null; s=$?; printf x; exit "$s"); r=$?; o=${o%x}
+            c=$o; k=$r
             shift "$n" ;;
           only)
             a=" "; i=0
             while [ "$i" -lt "$n" ]; do a="$a$1 "; shift; i=$((i + 1)); done
-            if [ "$r" -eq 0 ]; then
-              o=$(printf '%s' "$o" | awk -v a="$a" '$1 == "Inst" {
+            if [ "$k" -eq 0 ]; then
+              o=$(printf '%s' "$c" | awk -v a="$a" '$1 == "Inst" {
                 v = $3; if (v ~ /^\\[/) v = $4; sub(/^\\(/, "", v)
                 if (index(a, " " $2 "=" v " ") == 0) print }')
               [ -z "$o" ] && r=0 || r=1
             else
-              o="the simulation failed (exit $r)"; r=1
+              o="the simulation failed (exit $k)"; r=1
             fi ;;
           *) exit 125 ;;
         esac

@@ -223,18 +223,21 @@ public final class EmulatedSshServer implements AutoCloseable {
      * stops it. Each step's argv is recorded in {@link #commands()} as if sent alone.
      */
     private void runBatch(Batch.Decoded batch) throws IOException, EmulatedHost.DownException {
-      String last = "";
-      int code = 0;
+      String lastCommand = "";
+      int lastCode = 0;
       for (Batch.DecodedStep step : batch.steps()) {
         String stdout;
         String stderr = "";
+        int code;
         if (step.guard()) {
-          if (code == 0) {
-            List<String> outside = Batch.notAllowed(last, new java.util.HashSet<>(step.words()));
+          // a guard reads the last command's output, as the script does
+          if (lastCode == 0) {
+            List<String> outside =
+                Batch.notAllowed(lastCommand, new java.util.HashSet<>(step.words()));
             stdout = String.join("\n", outside);
             code = outside.isEmpty() ? 0 : 1;
           } else {
-            stdout = "the simulation failed (exit " + code + ")";
+            stdout = "the simulation failed (exit " + lastCode + ")";
             code = 1;
           }
         } else {
@@ -248,8 +251,9 @@ public final class EmulatedSshServer implements AutoCloseable {
             dropSessions();
             return;
           }
+          lastCommand = stdout;
+          lastCode = code;
         }
-        last = stdout;
         out.write((stdout + "\n" + batch.marker() + " " + code + "\n").getBytes(UTF_8));
         err.write((stderr + "\n" + batch.marker() + "\n").getBytes(UTF_8));
         if (step.guard() && code != 0) {

@@ -74,7 +74,7 @@ class BatchScriptProperties {
     return BatchOutput.split(batch, MARKER, whole);
   }
 
-  @Property(tries = 60)
+  @Property(tries = 100)
   void theScriptRunsEachStepExactlyAsRunningItAloneWould(
       @ForAll("steps") @Size(min = 1, max = 6) List<Batch.Step> steps) throws Exception {
     if (!(steps.get(0) instanceof Batch.Run)) {
