@@ -5,7 +5,6 @@ import dev.patchwave.persistence.AuditRecord;
 import dev.patchwave.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BadRequestException;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -62,17 +61,14 @@ public class AuditResource {
       @QueryParam("outcome") String outcome,
       @QueryParam("since") String since,
       @QueryParam("until") String until,
-      @QueryParam("before") Long before,
-      @QueryParam("limit") @DefaultValue("100") int limit) {
-    if (limit < 1 || limit > 1000) {
-      throw new BadRequestException("limit must be from 1 to 1000");
-    }
+      @QueryParam("before") String beforeParam,
+      @QueryParam("limit") String limitParam) {
+    int limit = (int) Params.number(limitParam, "limit", 100, 1, 1000);
+    Long before =
+        beforeParam == null ? null : Params.number(beforeParam, "before", 1, 1, Long.MAX_VALUE / 2);
     if (outcome != null
         && Arrays.stream(AuditLog.Outcome.values()).noneMatch(o -> o.word().equals(outcome))) {
       throw new BadRequestException("outcome must be one of success, refused, failed");
-    }
-    if (before != null && before < 1) {
-      throw new BadRequestException("before must be a positive id");
     }
     return audit
         .list(

@@ -174,17 +174,6 @@ public class FleetResource {
   }
 
   private static long number(String name, String text, long min, long max, long otherwise) {
-    if (text == null) {
-      return otherwise;
-    }
-    try {
-      long v = Long.parseLong(text);
-      if (v < min || v > max) {
-        throw new NumberFormatException();
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new BadRequestException(name + " must be a whole number from " + min + " to " + max);
-    }
+    return Params.number(text, name, otherwise, min, max);
   }
 }

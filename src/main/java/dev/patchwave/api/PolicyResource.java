@@ -259,15 +259,11 @@ public class PolicyResource {
   }
 
   private static long revisionId(String text) {
-    try {
-      long n = Long.parseLong(text);
-      if (n < 1 || !text.equals(Long.toString(n))) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new BadRequestException("revision id must be a positive integer");
+    long n = Params.id(text, "revision id");
+    if (n < 1) {
+      throw new BadRequestException("revision id must be a positive whole number");
     }
+    return n;
   }
 
   @RolesAllowed(Roles.OPERATOR)

@@ -12,7 +12,6 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -77,7 +76,8 @@ public class QuarantineResource {
   @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
   @GET
   @Operation(summary = "Quarantined package versions (active; ?all=true includes released ones)")
-  public List<Entry> list(@QueryParam("all") @DefaultValue("false") boolean all) {
+  public List<Entry> list(@QueryParam("all") String allParam) {
+    boolean all = Params.flag(allParam, "all", false);
     return store.list(all).stream().map(Entry::of).toList();
   }
 
@@ -117,12 +117,7 @@ public class QuarantineResource {
   @Path("{id}")
   @Operation(summary = "Release a quarantined version; pins are rewritten without it")
   public Response release(@PathParam("id") String id) {
-    long n;
-    try {
-      n = Long.parseLong(id);
-    } catch (NumberFormatException e) {
-      throw new BadRequestException("id must be an integer");
-    }
+    long n = Params.id(id, "id");
     if (!store.release(n, actor())) {
       throw new NotFoundException("no active quarantine entry " + n);
     }

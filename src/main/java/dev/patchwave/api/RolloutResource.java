@@ -16,7 +16,6 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -223,14 +222,8 @@ public class RolloutResource {
       throw new BadRequestException(
           "phase must be one of " + Arrays.toString(dev.patchwave.rollout.HostPhase.values()));
     }
-    Integer waveIndex = null;
-    if (wave != null) {
-      try {
-        waveIndex = Integer.parseInt(wave);
-      } catch (NumberFormatException e) {
-        throw new BadRequestException("wave must be a wave index (0, 1, ...)");
-      }
-    }
+    Integer waveIndex =
+        wave == null ? null : (int) Params.number(wave, "wave", 0, 0, Integer.MAX_VALUE);
     long rollout = find(id).id();
     List<RolloutView.HostView> page =
         store
@@ -253,13 +246,12 @@ public class RolloutResource {
   @Operation(summary = "The rollout's timeline, oldest first; page with ?after=<last event id>")
   public List<EventView> events(
       @PathParam("id") String id,
-      @QueryParam("after") @DefaultValue("0") long after,
-      @QueryParam("limit") @DefaultValue("500") int limit) {
+      @QueryParam("after") String after,
+      @QueryParam("limit") String limit) {
+    long from = Params.number(after, "after", 0, 0, Long.MAX_VALUE / 2);
+    int max = (int) Params.number(limit, "limit", 500, 1, 5000);
     long rollout = find(id).id();
-    if (limit < 1 || limit > 5000) {
-      throw new BadRequestException("limit must be from 1 to 5000");
-    }
-    return store.events(rollout, after, limit).stream().map(RolloutResource::event).toList();
+    return store.events(rollout, from, max).stream().map(RolloutResource::event).toList();
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -352,15 +344,11 @@ public class RolloutResource {
   }
 
   private static int parse(String text, String what) {
-    try {
-      int n = Integer.parseInt(text);
-      if (n < 0) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new BadRequestException(what + " must be a non-negative integer");
+    long n = Params.id(text, what);
+    if (n > Integer.MAX_VALUE) {
+      throw new BadRequestException(what + " must be at most " + Integer.MAX_VALUE);
     }
+    return (int) n;
   }
 
   private static jakarta.ws.rs.WebApplicationException conflict(String message) {

@@ -74,7 +74,16 @@ public class AuditLog {
     Parameters p = new Parameters();
     q.actor().ifPresent(v -> add(where, p, "actor = :actor", "actor", v));
     q.action().ifPresent(v -> add(where, p, "action = :action", "action", v));
-    q.target().ifPresent(v -> add(where, p, "target like :target", "target", v + "%"));
+    // a prefix, taken literally: _ and % in it are not wildcards
+    q.target()
+        .ifPresent(
+            v ->
+                add(
+                    where,
+                    p,
+                    "target like :target escape '!'",
+                    "target",
+                    v.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"));
     q.outcome().ifPresent(v -> add(where, p, "outcome = :outcome", "outcome", v));
     q.since().ifPresent(v -> add(where, p, "at >= :since", "since", RolloutStore.odt(v)));
     q.until().ifPresent(v -> add(where, p, "at < :until", "until", RolloutStore.odt(v)));

@@ -57,6 +57,9 @@ class MalformedRequestsTest {
 
   static final List<String> BAD_IDS =
       List.of(
+          "+1",
+          "01",
+          "007",
           "-1",
           "abc",
           "1e3",
@@ -226,6 +229,49 @@ class MalformedRequestsTest {
     assertThat(notProblems).as("errors that are not problem+json").isEmpty();
     assertThat(sent).allMatch(s -> s.status() >= 400, "every malformed request is refused");
     assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void parametersHaveOneSpellingAndAWrongOneIsNamed() {
+    long entry =
+        given()
+            .contentType(ContentType.JSON)
+            .body(
+                "{\"packageName\": \"curl\", \"version\": \"8.5.0-2ubuntu10.9\","
+                    + " \"reason\": \"spelling\"}")
+            .post("/api/v1/quarantine")
+            .then()
+            .statusCode(201)
+            .extract()
+            .jsonPath()
+            .getLong("id");
+    // another spelling of the entry's id neither acts on it nor is audited as acting on it
+    for (String spelling : List.of("0" + entry, "+" + entry, "00" + entry)) {
+      problem(given().urlEncodingEnabled(false).delete("/api/v1/quarantine/" + spelling), "id");
+    }
+    assertThat(given().get("/api/v1/quarantine").jsonPath().getList("id", Long.class))
+        .contains(entry);
+    problem(given().urlEncodingEnabled(false).get("/api/v1/rollouts/+1"), "rollout id");
+    problem(given().get("/api/v1/rollouts/01/events"), "rollout id");
+    problem(given().get("/api/v1/rollouts/1/events?after=abc"), "after");
+    problem(given().get("/api/v1/rollouts/1/events?limit=abc"), "limit");
+    problem(given().get("/api/v1/audit?limit=x"), "limit");
+    problem(given().get("/api/v1/audit?before=x"), "before");
+    problem(given().get("/api/v1/quarantine?all=yes"), "all");
+    problem(given().get("/api/v1/policies/web-fleet/revisions/01"), "revision id");
+    // an audit filter is literal: _ is a character, not "any character"
+    assertThat(given().get("/api/v1/audit?target=/api/v1/quarantine").jsonPath().getList("id"))
+        .isNotEmpty();
+    assertThat(given().get("/api/v1/audit?target=_").jsonPath().getList("id")).isEmpty();
+    assertThat(given().get("/api/v1/audit?target=/api/v1/quarantin_").jsonPath().getList("id"))
+        .isEmpty();
+  }
+
+  /** A 400 problem whose detail names {@code parameter}. */
+  static void problem(Response r, String parameter) {
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(400);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    assertThat(r.jsonPath().getString("detail")).startsWith(parameter + " must be");
   }
 
   static Sent send(String what, String method, String path, String type, String body) {
