@@ -835,16 +835,32 @@ public final class PolicyReader {
       return out;
     }
 
+    private static final java.util.regex.Pattern DATE =
+        java.util.regex.Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+
     LocalDate date(Node n, String path) {
       String s = b.string(n, path);
       if (s == null) {
         return null;
       }
       try {
-        return LocalDate.parse(s);
+        // four-digit years only: LocalDate also reads '+999999999-12-31', which no clock reaches
+        // and which planning cannot turn into an instant
+        if (!DATE.matcher(s).matches()) {
+          throw new DateTimeParseException("not YYYY-MM-DD", s, 0);
+        }
+        LocalDate d = LocalDate.parse(s);
+        if (d.getYear() < 1970) {
+          throw new DateTimeParseException("before 1970", s, 0);
+        }
+        return d;
       } catch (DateTimeParseException e) {
         b.problem(
-            path, n.location(), "expected a date YYYY-MM-DD, found '" + Binder.abbreviate(s) + "'");
+            path,
+            n.location(),
+            "expected a date YYYY-MM-DD from 1970-01-01 to 9999-12-31, found '"
+                + Binder.abbreviate(s)
+                + "'");
         return null;
       }
     }

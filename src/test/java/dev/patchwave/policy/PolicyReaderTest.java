@@ -314,6 +314,8 @@ class PolicyReaderTest {
           window zone              | windows: [{start: '09:00', end: '10:00', timeZone: CEST}]           | spec.windows[0].timeZone                   | IANA time zone
           blackout order           | blackouts: [{start: '2027-01-02', end: '2027-01-01'}]               | spec.blackouts[0].end                      | before start
           blackout date            | blackouts: [{start: '2027-13-01', end: '2027-01-01'}]               | spec.blackouts[0].start                    | YYYY-MM-DD
+          blackout far future      | blackouts: [{start: '2027-01-01', end: '+999999999-12-31'}]         | spec.blackouts[0].end                      | to 9999-12-31
+          blackout before 1970     | blackouts: [{start: '1969-12-31', end: '2027-01-01'}]               | spec.blackouts[0].start                    | from 1970-01-01
           drainTimeout             | kubernetes: {drainTimeout: soon}                                    | spec.kubernetes.drainTimeout               | expected a duration
           trigger without schedule | trigger: {minPackageAge: 3d}                                        | spec.trigger.schedule                      | required
           trigger five fields      | trigger: {schedule: '0 3 * * *'}                                    | spec.trigger.schedule                      | expected 6 or 7 fields
