@@ -20,9 +20,9 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -122,9 +122,7 @@ public class PolicyResource {
               + " it is invalid or breaks a guardrail; nothing is stored then. A new policy, or a"
               + " change that loosens safety, is stored as a pending revision (202 with its"
               + " Location) that takes effect once another approver approves it.")
-  public Response put(
-      @PathParam("name") String name, String body, @jakarta.ws.rs.core.Context UriInfo uri)
-      throws DocumentException {
+  public Response put(@PathParam("name") String name, String body) throws DocumentException {
     checkName(name);
     if (body == null || body.isBlank()) {
       throw new BadRequestException("the request body must hold the policy (YAML or JSON)");
@@ -133,16 +131,17 @@ public class PolicyResource {
     if (change instanceof PolicyStore.Change.Pending p) {
       // loosens safety: waits for a second person (202, with where to find the revision)
       return Response.accepted(RevisionView.of(p.revision(), current(name)))
-          .location(
-              uri.getBaseUriBuilder()
-                  .path("api/v1/policies/{name}/revisions/{id}")
-                  .build(name, p.revision().id()))
+          .header(
+              HttpHeaders.LOCATION, "/api/v1/policies/" + name + "/revisions/" + p.revision().id())
           .build();
     }
     PolicyStore.Put put = ((PolicyStore.Change.Applied) change).put();
     PolicyView view = PolicyView.of(put.entry());
     return put.created()
-        ? Response.created(uri.getAbsolutePath()).entity(view).build()
+        ? Response.status(Response.Status.CREATED)
+            .header(HttpHeaders.LOCATION, "/api/v1/policies/" + name)
+            .entity(view)
+            .build()
         : Response.ok(view).build();
   }
 

@@ -19,10 +19,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -85,7 +84,7 @@ public class QuarantineResource {
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "Quarantine a package version by hand; pins are written to every host")
-  public Response add(AddRequest request, @Context UriInfo uri) {
+  public Response add(AddRequest request) {
     if (request == null
         || !PackageGrammar.isDebianName(request.packageName())
         || !PackageGrammar.isDebianVersion(request.version())) {
@@ -107,7 +106,8 @@ public class QuarantineResource {
             reason,
             actor());
     repin();
-    return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(r.id)).build())
+    return Response.status(Response.Status.CREATED)
+        .header(HttpHeaders.LOCATION, "/api/v1/quarantine/" + r.id)
         .entity(Entry.of(r))
         .build();
   }

@@ -25,6 +25,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -95,7 +96,7 @@ public class RolloutResource {
       description =
           "201 with Location; 409 if a rollout of the policy is already running, or if another"
               + " unfinished rollout owns a selected host (unless onConflict is skip).")
-  public Response start(StartRequest request, @Context UriInfo uri) {
+  public Response start(StartRequest request) {
     if (request == null
         || request.policy() == null
         || !Names.OBJECT_NAME.matcher(request.policy()).matches()) {
@@ -151,7 +152,8 @@ public class RolloutResource {
                 + ") lifted for "
                 + String.join(", ", packages.get()));
       }
-      return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(s.id())).build())
+      return Response.status(Response.Status.CREATED)
+          .header(HttpHeaders.LOCATION, "/api/v1/rollouts/" + s.id())
           .entity(RolloutView.of(s))
           .build();
     } catch (RolloutEngine.Refused e) {

@@ -162,6 +162,38 @@ class ApiSecurityTest {
     }
   }
 
+  @Test
+  void everyAnswerIsUncachedAndUnsniffedAndNoLocationEchoesTheHostHeader() throws Exception {
+    List<Response> answers =
+        List.of(
+            given().auth().oauth2(TestTokens.VIEWER).get("/api/v1/policies"),
+            given().get("/api/v1/policies"),
+            given().auth().oauth2(TestTokens.VIEWER).get("/api/v1/no-such-route"),
+            given().get("/q/health"),
+            given().get("/q/metrics"));
+    for (Response r : answers) {
+      assertThat(r.header("Cache-Control")).as(r.statusLine()).isEqualTo("no-store");
+      assertThat(r.header("X-Content-Type-Options")).as(r.statusLine()).isEqualTo("nosniff");
+    }
+    String policy =
+        java.nio.file.Files.readString(java.nio.file.Path.of("policies/web-fleet.yaml"))
+            .replace("name: web-fleet", "name: location-test");
+    Response created =
+        given()
+            .auth()
+            .oauth2(TestTokens.OPERATOR)
+            .header("Host", "evil.example")
+            .contentType("application/yaml")
+            .body(policy.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .put("/api/v1/policies/location-test");
+    try {
+      assertThat(created.statusCode()).isIn(201, 202);
+      assertThat(created.header("Location")).startsWith("/api/v1/policies/location-test");
+    } finally {
+      given().auth().oauth2(TestTokens.OPERATOR).delete("/api/v1/policies/location-test");
+    }
+  }
+
   /** Calls {@code op} with ids and names that exist nowhere, and no body. */
   static Response call(RequestSpecification spec, String op) {
     String method = op.substring(0, op.indexOf(' '));
