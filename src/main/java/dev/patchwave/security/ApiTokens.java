@@ -51,6 +51,9 @@ public class ApiTokens {
   private volatile FileTime loadedModified;
   private volatile Instant checkedAt = Instant.EPOCH;
 
+  /** Why no token is in force now (the file is missing or invalid); null while it is valid. */
+  private volatile String broken;
+
   public ApiTokens(
       @ConfigProperty(name = "patchwave.auth.tokens-file") Optional<String> configuredFile,
       @ConfigProperty(name = "patchwave.data-dir") String dataDir,
@@ -167,24 +170,44 @@ public class ApiTokens {
     }
   }
 
+  /**
+   * Reads the file again when it changed. Fails closed: a file that was deleted, emptied, made
+   * unreadable or edited into something invalid leaves no token in force (an operator who deletes
+   * the file to revoke access gets exactly that) until a valid file is back; it is said once, as an
+   * ERROR, when it happens.
+   */
   private void reloadIfChanged() {
     Instant now = clock.instant();
     if (now.isBefore(checkedAt.plus(RECHECK))) {
       return;
     }
     checkedAt = now;
+    FileTime modified;
     try {
-      if (!Files.getLastModifiedTime(file).equals(loadedModified)) {
-        load();
-      }
+      modified = Files.getLastModifiedTime(file);
+    } catch (IOException e) {
+      refuseAll(null, "cannot be read (" + e.getClass().getSimpleName() + ")");
+      return;
+    }
+    if (modified.equals(loadedModified)) {
+      return;
+    }
+    try {
+      load();
+      broken = null;
     } catch (DocumentException e) {
-      LOG.errorf(
-          "API token file %s changed and is invalid; the tokens before stay in force:%n%s",
-          file, e.getMessage());
-    } catch (IOException | UncheckedIOException e) {
-      LOG.errorf(
-          "API token file %s cannot be read (%s); the tokens before stay in force",
-          file, e.getMessage());
+      refuseAll(modified, "is invalid:\n" + e.getMessage());
+    } catch (UncheckedIOException e) {
+      refuseAll(null, "cannot be read (" + e.getCause().getClass().getSimpleName() + ")");
+    }
+  }
+
+  private synchronized void refuseAll(FileTime modified, String why) {
+    byHash = Map.of();
+    loadedModified = modified;
+    if (!why.equals(broken)) {
+      broken = why;
+      LOG.errorf("API token file %s %s; NO API token is accepted until it is fixed", file, why);
     }
   }
 }

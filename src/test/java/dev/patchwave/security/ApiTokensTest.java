@@ -91,7 +91,7 @@ class ApiTokensTest {
   }
 
   @Test
-  void aChangedFileIsReadAgainAndABrokenChangeKeepsTheTokensBefore() throws Exception {
+  void aChangedFileIsReadAgainAndABrokenOrMissingOneAcceptsNoToken() throws Exception {
     Path f = dir.resolve("tokens.yaml");
     Files.writeString(f, file(entry("alice", "[viewer]", "pw_alice")));
     ApiTokens tokens = new ApiTokens(Optional.of(f.toString()), dir.toString(), clock);
@@ -107,9 +107,31 @@ class ApiTokensTest {
         .hasValueSatisfying(t -> assertThat(t.name()).isEqualTo("bob"));
     assertThat(tokens.find("pw_alice")).isEmpty();
 
-    // a broken edit: bob stays in force
+    // a broken edit fails closed: no token at all until the file is valid again
     Files.writeString(f, file("  - name: [oops\n"));
     Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(10)));
+    clock.advance(Duration.ofSeconds(3));
+    assertThat(tokens.find("pw_bob")).isEmpty();
+    Files.writeString(f, file(entry("bob", "[operator]", "pw_bob")));
+    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(15)));
+    clock.advance(Duration.ofSeconds(3));
+    assertThat(tokens.find("pw_bob")).isPresent();
+
+    // emptied: revoked
+    Files.writeString(f, "");
+    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(20)));
+    clock.advance(Duration.ofSeconds(3));
+    assertThat(tokens.find("pw_bob")).isEmpty();
+
+    // deleted: revoked, and back when the file is back
+    Files.writeString(f, file(entry("bob", "[operator]", "pw_bob")));
+    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(25)));
+    clock.advance(Duration.ofSeconds(3));
+    assertThat(tokens.find("pw_bob")).isPresent();
+    Files.delete(f);
+    clock.advance(Duration.ofSeconds(3));
+    assertThat(tokens.find("pw_bob")).isEmpty();
+    Files.writeString(f, file(entry("bob", "[operator]", "pw_bob")));
     clock.advance(Duration.ofSeconds(3));
     assertThat(tokens.find("pw_bob")).isPresent();
   }

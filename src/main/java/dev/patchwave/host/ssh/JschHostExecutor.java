@@ -297,7 +297,7 @@ public final class JschHostExecutor implements HostExecutor, AutoCloseable {
   private final class JschSession implements HostSession {
     private final Host host;
     private final String key;
-    private Session session;
+    private final Session session;
 
     /** Kept from an earlier step and not yet shown to be alive by a command. */
     private boolean unproven;
