@@ -4,11 +4,19 @@ import dev.patchwave.host.CommandResult;
 import dev.patchwave.host.HostException;
 import dev.patchwave.host.HostExecutor;
 import dev.patchwave.inventory.Host;
+import dev.patchwave.patch.Batch;
 import dev.patchwave.patch.Command;
 import java.time.Duration;
+import java.util.List;
 
 /** Times every command run on a host, by command kind and transport (never by host). */
 public final class MeteredHostExecutor implements HostExecutor {
+
+  /** A call to the host that may fail with a host error. */
+  @FunctionalInterface
+  private interface Call {
+    List<CommandResult> run() throws HostException;
+  }
 
   private final HostExecutor delegate;
   private final PatchwaveMetrics metrics;
@@ -25,34 +33,25 @@ public final class MeteredHostExecutor implements HostExecutor {
     return new HostSession() {
       @Override
       public CommandResult run(Command command) throws HostException {
-        long start = System.nanoTime();
-        boolean ok = false;
-        try {
-          CommandResult r = session.run(command);
-          ok = r.succeeded();
-          return r;
-        } finally {
-          metrics.command(
-              command.kind().name().toLowerCase(),
-              transport,
-              Duration.ofNanos(System.nanoTime() - start),
-              ok);
-        }
+        return timed(command.kind(), () -> List.of(session.run(command))).get(0);
       }
 
+      /** One batch is one command on the host (one SSH exec): counted once, by its kind. */
       @Override
-      public java.util.List<CommandResult> runAll(dev.patchwave.patch.Batch batch)
-          throws HostException {
+      public List<CommandResult> runAll(Batch batch) throws HostException {
+        return timed(batch.kind(), () -> session.runAll(batch));
+      }
+
+      private List<CommandResult> timed(Command.Kind kind, Call call) throws HostException {
         long start = System.nanoTime();
         boolean ok = false;
         try {
-          java.util.List<CommandResult> r = session.runAll(batch);
+          List<CommandResult> r = call.run();
           ok = r.stream().allMatch(CommandResult::succeeded);
           return r;
         } finally {
-          // one batch is one command on the host (one SSH exec): counted once, by the batch's kind
           metrics.command(
-              batch.kind().name().toLowerCase(),
+              kind.name().toLowerCase(),
               transport,
               Duration.ofNanos(System.nanoTime() - start),
               ok);

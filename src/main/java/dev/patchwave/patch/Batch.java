@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.UnaryOperator;
 
 /**
  * Several commands for one host that travel together: over SSH they are one exec request (one round
@@ -195,14 +194,5 @@ public record Batch(Command.Kind kind, List<Step> steps) {
       }
     }
     return out;
-  }
-
-  /** This batch with each command changed by {@code f} (guards kept). */
-  public Batch map(UnaryOperator<Command> f) {
-    return new Batch(
-        kind,
-        steps.stream()
-            .map(s -> s instanceof Run r ? (Step) new Run(f.apply(r.command())) : s)
-            .toList());
   }
 }

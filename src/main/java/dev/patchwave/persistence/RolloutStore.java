@@ -462,17 +462,6 @@ public class RolloutStore {
         .findFirst();
   }
 
-  /** The phase of rollout {@code id}, read from its row alone. */
-  @Transactional
-  public Optional<RolloutPhase> phase(long id) {
-    return RolloutRecord.getEntityManager()
-        .createQuery("select r.phase from RolloutRecord r where r.id = :id", String.class)
-        .setParameter("id", id)
-        .getResultStream()
-        .findFirst()
-        .map(RolloutPhase::valueOf);
-  }
-
   @Transactional
   public List<RolloutRecord> list(Optional<String> phase) {
     return phase

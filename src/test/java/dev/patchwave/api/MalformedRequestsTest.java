@@ -3,6 +3,7 @@ package dev.patchwave.api;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.patchwave.testing.RolloutApi;
 import dev.patchwave.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -233,18 +234,7 @@ class MalformedRequestsTest {
 
   @Test
   void parametersHaveOneSpellingAndAWrongOneIsNamed() {
-    long entry =
-        given()
-            .contentType(ContentType.JSON)
-            .body(
-                "{\"packageName\": \"curl\", \"version\": \"8.5.0-2ubuntu10.9\","
-                    + " \"reason\": \"spelling\"}")
-            .post("/api/v1/quarantine")
-            .then()
-            .statusCode(201)
-            .extract()
-            .jsonPath()
-            .getLong("id");
+    long entry = RolloutApi.quarantine("curl", "8.5.0-2ubuntu10.9", "spelling");
     // another spelling of the entry's id neither acts on it nor is audited as acting on it
     for (String spelling : List.of("0" + entry, "+" + entry, "00" + entry)) {
       problem(given().urlEncodingEnabled(false).delete("/api/v1/quarantine/" + spelling), "id");

@@ -372,17 +372,7 @@ class ScansAndSchedulesTest {
     assertThat(events("DRIFT_INSTALLED")).noneMatch(e -> "db-2".equals(e.get("host")));
 
     // a quarantine pin file someone deleted is reported and written again
-    long q =
-        given()
-            .contentType(ContentType.JSON)
-            .body(
-                "{\"packageName\": \"curl\", \"version\": \"8.5.0-2ubuntu10.6\", \"reason\": \"test\"}")
-            .post("/api/v1/quarantine")
-            .then()
-            .statusCode(201)
-            .extract()
-            .jsonPath()
-            .getLong("id");
+    long q = dev.patchwave.testing.RolloutApi.quarantine("curl", "8.5.0-2ubuntu10.6", "test");
     EmulatedHost db1 = ScanFleet.host("db-1");
     await().atMost(Duration.ofSeconds(10)).until(() -> !db1.pins().isEmpty());
     db1.deletePinFile();

@@ -70,6 +70,24 @@ abstract class AbstractRolloutLeaseTest {
             List.of());
   }
 
+  /** The test's rollout, moved to {@code phase}. */
+  RolloutState inPhase(RolloutPhase phase, Reason why, String detail) {
+    return new RolloutState(
+        rollout.id(),
+        rollout.policy(),
+        rollout.startedBy(),
+        rollout.startedAt(),
+        phase,
+        why,
+        detail,
+        Optional.empty(),
+        rollout.patchSet(),
+        rollout.wave(),
+        rollout.waves(),
+        rollout.hosts(),
+        rollout.scope());
+  }
+
   @Test
   void aHeldLeaseIsRefusedToAnotherInstance() {
     var a = store.acquire(rollout.id(), "instance-a", LONG);
@@ -92,21 +110,7 @@ abstract class AbstractRolloutLeaseTest {
     assertThat(store.isValid(b)).isTrue();
 
     // instance-a wakes up and tries to save what it decided: refused, nothing written
-    RolloutState aborted =
-        new RolloutState(
-            rollout.id(),
-            rollout.policy(),
-            rollout.startedBy(),
-            rollout.startedAt(),
-            RolloutPhase.ABORTED,
-            Reason.ABORTED_BY_USER,
-            "stale",
-            Optional.empty(),
-            rollout.patchSet(),
-            rollout.wave(),
-            rollout.waves(),
-            rollout.hosts(),
-            rollout.scope());
+    RolloutState aborted = inPhase(RolloutPhase.ABORTED, Reason.ABORTED_BY_USER, "stale");
     Event stale =
         new Event(
             Instant.now(),
@@ -145,21 +149,7 @@ abstract class AbstractRolloutLeaseTest {
     var a = store.acquire(rollout.id(), "instance-a", LONG).orElseThrow();
     assertThat(store.mayAct(a)).isTrue();
     long version = store.load(rollout.id()).orElseThrow().version();
-    RolloutState halted =
-        new RolloutState(
-            rollout.id(),
-            rollout.policy(),
-            rollout.startedBy(),
-            rollout.startedAt(),
-            RolloutPhase.HALTED,
-            Reason.TOO_MANY_FAILURES,
-            "halted",
-            Optional.empty(),
-            rollout.patchSet(),
-            rollout.wave(),
-            rollout.waves(),
-            rollout.hosts(),
-            rollout.scope());
+    RolloutState halted = inPhase(RolloutPhase.HALTED, Reason.TOO_MANY_FAILURES, "halted");
     store.save(halted, List.of(), a, version, List.of());
     assertThat(store.isValid(a)).isTrue();
     assertThat(store.mayAct(a)).isFalse();

@@ -100,33 +100,23 @@ class ApiTokensTest {
     assertThat(tokens.find("pw_bob")).isEmpty();
 
     // rotate: bob in, alice out
-    Files.writeString(f, file(entry("bob", "[operator]", "pw_bob")));
-    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(5)));
-    clock.advance(Duration.ofSeconds(3));
+    rewrite(f, file(entry("bob", "[operator]", "pw_bob")), 5);
     assertThat(tokens.find("pw_bob"))
         .hasValueSatisfying(t -> assertThat(t.name()).isEqualTo("bob"));
     assertThat(tokens.find("pw_alice")).isEmpty();
 
     // a broken edit fails closed: no token at all until the file is valid again
-    Files.writeString(f, file("  - name: [oops\n"));
-    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(10)));
-    clock.advance(Duration.ofSeconds(3));
+    rewrite(f, file("  - name: [oops\n"), 10);
     assertThat(tokens.find("pw_bob")).isEmpty();
-    Files.writeString(f, file(entry("bob", "[operator]", "pw_bob")));
-    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(15)));
-    clock.advance(Duration.ofSeconds(3));
+    rewrite(f, file(entry("bob", "[operator]", "pw_bob")), 15);
     assertThat(tokens.find("pw_bob")).isPresent();
 
     // emptied: revoked
-    Files.writeString(f, "");
-    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(20)));
-    clock.advance(Duration.ofSeconds(3));
+    rewrite(f, "", 20);
     assertThat(tokens.find("pw_bob")).isEmpty();
 
     // deleted: revoked, and back when the file is back
-    Files.writeString(f, file(entry("bob", "[operator]", "pw_bob")));
-    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(25)));
-    clock.advance(Duration.ofSeconds(3));
+    rewrite(f, file(entry("bob", "[operator]", "pw_bob")), 25);
     assertThat(tokens.find("pw_bob")).isPresent();
     Files.delete(f);
     clock.advance(Duration.ofSeconds(3));
@@ -134,6 +124,16 @@ class ApiTokensTest {
     Files.writeString(f, file(entry("bob", "[operator]", "pw_bob")));
     clock.advance(Duration.ofSeconds(3));
     assertThat(tokens.find("pw_bob")).isPresent();
+  }
+
+  /**
+   * Writes {@code text} to the token file, stamped {@code secondsAhead} later (so the change is
+   * seen whatever the file system's time resolution), and lets the recheck interval pass.
+   */
+  void rewrite(Path f, String text, int secondsAhead) throws Exception {
+    Files.writeString(f, text);
+    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(secondsAhead)));
+    clock.advance(Duration.ofSeconds(3));
   }
 
   @Test

@@ -24,6 +24,26 @@ public final class RolloutApi {
         .statusCode(201);
   }
 
+  /** Quarantines {@code name=version} (201); returns the entry's id. */
+  public static long quarantine(String name, String version, String reason) {
+    return given()
+        .contentType(ContentType.JSON)
+        .body(
+            "{\"packageName\": \""
+                + name
+                + "\", \"version\": \""
+                + version
+                + "\", \"reason\": \""
+                + reason
+                + "\"}")
+        .post("/api/v1/quarantine")
+        .then()
+        .statusCode(201)
+        .extract()
+        .jsonPath()
+        .getLong("id");
+  }
+
   /** Starts a rollout of {@code policy}; returns its id. */
   public static long start(String policy) {
     return given()

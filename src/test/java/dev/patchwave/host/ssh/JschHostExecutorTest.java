@@ -82,15 +82,20 @@ class JschHostExecutorTest {
   }
 
   JschHostExecutor executor(int maxSessions) {
-    return new JschHostExecutor(
-        new SshSettings(
-            "patchwave",
-            Optional.of(privateKey),
-            Optional.of(knownHosts),
-            Duration.ofSeconds(5),
-            false,
-            maxSessions,
-            64 * 1024));
+    return new JschHostExecutor(settings(maxSessions, false, Duration.ZERO, 0));
+  }
+
+  SshSettings settings(int maxSessions, boolean sudo, Duration idleTimeout, int maxIdle) {
+    return new SshSettings(
+        "patchwave",
+        Optional.of(privateKey),
+        Optional.of(knownHosts),
+        Duration.ofSeconds(5),
+        sudo,
+        maxSessions,
+        64 * 1024,
+        idleTimeout,
+        maxIdle);
   }
 
   @Test
@@ -263,17 +268,7 @@ class JschHostExecutorTest {
 
   JschHostExecutor keeping(int maxSessions, boolean sudo, int maxIdle) {
     return new JschHostExecutor(
-        new SshSettings(
-            "patchwave",
-            Optional.of(privateKey),
-            Optional.of(knownHosts),
-            Duration.ofSeconds(5),
-            sudo,
-            maxSessions,
-            64 * 1024,
-            Duration.ofSeconds(30),
-            maxIdle),
-        Duration.ofMillis(500));
+        settings(maxSessions, sudo, Duration.ofSeconds(30), maxIdle), Duration.ofMillis(500));
   }
 
   static final Command UNAME = Command.of(Command.Kind.PROBE, Duration.ofSeconds(5), "uname", "-r");
