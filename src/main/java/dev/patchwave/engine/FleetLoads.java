@@ -2,6 +2,7 @@ package dev.patchwave.engine;
 
 import dev.patchwave.inventory.Host;
 import dev.patchwave.rollout.FleetLoad;
+import dev.patchwave.rollout.HostPhase;
 import dev.patchwave.rollout.HostState;
 import dev.patchwave.rollout.RolloutState;
 import java.util.ArrayList;
@@ -56,7 +57,9 @@ final class FleetLoads {
     if (!otherKeys.isEmpty()) {
       for (HostState h : self.hosts().values()) {
         Host host = inventory.get(h.name());
-        if (host != null && (!h.phase().isDone() || h.phase().isInFlight())) {
+        // every host that is in flight or may be after this decision: a healthy host that fails
+        // a late check is in flight again, in its groups under the others' keys too
+        if (host != null && h.phase() != HostPhase.SKIPPED && h.phase() != HostPhase.ABORTED) {
           groupsOf.put(h.name(), host.groups(otherKeys));
         }
       }

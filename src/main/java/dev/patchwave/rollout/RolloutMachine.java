@@ -427,15 +427,24 @@ public final class RolloutMachine {
     // ---- 2. failures ----
 
     private void checkFailures() {
-      if (hosts.count(wave, HostPhase.FAILED) <= policy.spec().failure().maxFailedHosts()) {
-        return;
+      int tolerated = policy.spec().failure().maxFailedHosts();
+      List<HostState> failed = new ArrayList<>();
+      // every wave so far, not only the current one: a check of an earlier wave's soak that reports
+      // after the wave moved on fails its host as surely, and halts before another host is touched
+      for (int w = 0; w <= wave && w < waves.size(); w++) {
+        if (hosts.count(w, HostPhase.FAILED) <= tolerated) {
+          continue;
+        }
+        List<HostState> inWave =
+            waves.get(w).hosts().stream()
+                .map(hosts::get)
+                .filter(h -> h.phase() == HostPhase.FAILED)
+                .toList();
+        if (inWave.size() > tolerated) {
+          failed.addAll(inWave);
+        }
       }
-      List<HostState> failed =
-          waves.get(wave).hosts().stream()
-              .map(hosts::get)
-              .filter(h -> h.phase() == HostPhase.FAILED)
-              .toList();
-      if (failed.size() <= policy.spec().failure().maxFailedHosts()) {
+      if (failed.isEmpty()) {
         return;
       }
       String names =

@@ -228,6 +228,40 @@ class RolloutMachineTest {
   }
 
   @Test
+  void aLateFailureOfAnEarlierWavesHostHaltsBeforeAnotherHostIsTouched() {
+    Scenario s =
+        Scenario.given(
+            """
+            selector: {}
+            disruption: {groupBy: [kafka-cluster], maxUnavailablePerGroup: 1, maxUnavailable: 3}
+            waves:
+              - {name: canary, size: 1, soak: 10m}
+              - {name: rest, size: 100%}
+            health: {interval: 30s, timeout: 10m}
+            """,
+            fleet());
+    String canary = s.state.waves().get(0).hosts().get(0);
+    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
+    s.patchHealthy(canary);
+    s.advance(Duration.ofMinutes(11)).decide();
+    assertThat(s.state.wave()).isEqualTo(1);
+    String started = s.prepared().get(0);
+
+    // the canary's soak check was under way when the wave moved on; it reports a failure now
+    s.advance(Duration.ofSeconds(5))
+        .decide(
+            new HealthReport(
+                canary, List.of(new CheckResult("under-replicated", Verdict.FAIL, "3 > 0"))),
+            new HostPrepared(started, "boot-1"));
+
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.FAILED);
+    assertThat(s.state.phase()).isEqualTo(RolloutPhase.HALTED);
+    assertThat(s.prepared()).isEmpty();
+    assertThat(s.actions(Action.PatchHost.class)).isEmpty();
+    assertThat(s.actions(Action.Quarantine.class)).hasSize(1);
+  }
+
+  @Test
   void anInconclusiveCheckPausesForAPersonAndNeverPasses() {
     Scenario s = Scenario.given(INCIDENT, fleet());
     String canary = s.state.waves().get(0).hosts().get(0);
