@@ -4,6 +4,7 @@ import dev.patchwave.doc.DocumentException;
 import dev.patchwave.inventory.HostSource;
 import dev.patchwave.persistence.PolicyStore;
 import dev.patchwave.plan.WavePlanner;
+import dev.patchwave.policy.CheckCatalogue;
 import dev.patchwave.policy.Guardrails;
 import dev.patchwave.policy.Names;
 import dev.patchwave.security.Roles;
@@ -41,6 +42,7 @@ public class PolicyResource {
   private final Clock clock;
 
   private final Guardrails guardrails;
+  private final CheckCatalogue checks;
 
   /** A change that loosens safety waits for a second person (DESIGN invariant 11). */
   @org.eclipse.microprofile.config.inject.ConfigProperty(
@@ -48,8 +50,14 @@ public class PolicyResource {
       defaultValue = "true")
   boolean reviewPolicyChanges;
 
-  public PolicyResource(PolicyStore store, HostSource hosts, Clock clock, Guardrails guardrails) {
+  public PolicyResource(
+      PolicyStore store,
+      HostSource hosts,
+      Clock clock,
+      Guardrails guardrails,
+      CheckCatalogue checks) {
     this.guardrails = guardrails;
+    this.checks = checks;
     this.store = store;
     this.hosts = hosts;
     this.clock = clock;
@@ -293,6 +301,11 @@ public class PolicyResource {
     if (!broken.isEmpty()) {
       return ProblemDetail.guardrails(
           "policy '" + name + "' breaks the controller's guardrails", broken);
+    }
+    var outside = checks.check(entry.policy());
+    if (!outside.isEmpty()) {
+      return ProblemDetail.checks(
+          "policy '" + name + "' has checks outside the controller's check catalogue", outside);
     }
     return Response.ok(PlanView.of(plan)).type(MediaType.APPLICATION_JSON).build();
   }

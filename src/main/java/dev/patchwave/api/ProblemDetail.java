@@ -37,6 +37,17 @@ public record ProblemDetail(
             .toList());
   }
 
+  /** A {@code check-catalogue} problem listing each check outside the catalogue, by field. */
+  public static Response checks(
+      String detail, List<dev.patchwave.policy.CheckCatalogue.Refusal> refusals) {
+    return response(
+        Type.CHECK_CATALOGUE,
+        detail,
+        refusals.stream()
+            .map(r -> new Problem(r.path(), dev.patchwave.doc.Location.UNKNOWN, r.message()))
+            .toList());
+  }
+
   public static Response response(Type type, String detail, List<Problem> problems) {
     ProblemDetail body =
         new ProblemDetail(
@@ -59,6 +70,7 @@ public record ProblemDetail(
     NOT_ACCEPTABLE("not-acceptable", "Cannot produce the requested media type", 406),
     CONFLICT("conflict", "The request conflicts with the current state", 409),
     GUARDRAIL("guardrail", "A guardrail of the controller forbids this", 422),
+    CHECK_CATALOGUE("check-catalogue", "A check is not in the controller's check catalogue", 422),
     PAYLOAD_TOO_LARGE("payload-too-large", "The request body is too large", 413),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
     INTERNAL("internal", "Internal error", 500);
@@ -75,7 +87,7 @@ public record ProblemDetail(
 
     static Type forStatus(int status) {
       for (Type t : values()) {
-        if (t.status == status && t != INVALID_DOCUMENT && t != GUARDRAIL) {
+        if (t.status == status && t != INVALID_DOCUMENT && t != GUARDRAIL && t != CHECK_CATALOGUE) {
           return t;
         }
       }

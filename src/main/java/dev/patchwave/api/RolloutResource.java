@@ -160,6 +160,9 @@ public class RolloutResource {
       if (!e.violations.isEmpty()) {
         return ProblemDetail.guardrails(e.getMessage(), e.violations);
       }
+      if (!e.checks.isEmpty()) {
+        return ProblemDetail.checks(e.getMessage(), e.checks);
+      }
       return ProblemDetail.response(e.conflict ? Type.CONFLICT : Type.NOT_FOUND, e.getMessage());
     }
   }

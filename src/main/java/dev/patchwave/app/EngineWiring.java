@@ -18,6 +18,7 @@ import dev.patchwave.persistence.AuditLog;
 import dev.patchwave.persistence.NodeCordonStore;
 import dev.patchwave.persistence.QuarantineStore;
 import dev.patchwave.persistence.ScanStore;
+import dev.patchwave.policy.CheckCatalogue;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -98,7 +99,7 @@ public class EngineWiring {
       AuditLog audit,
       ObjectMapper json,
       Clock clock,
-      @ConfigProperty(name = "patchwave.prometheus.url") Optional<String> prometheus,
+      CheckCatalogue checks,
       @ConfigProperty(name = "patchwave.kubernetes.drain-poll") Duration drainPoll,
       @ConfigProperty(name = "patchwave.kubernetes.field-selectors") boolean fieldSelectors,
       @ConfigProperty(name = "patchwave.namespace") Optional<String> namespace,
@@ -125,7 +126,7 @@ public class EngineWiring {
     return new HostSteps(
         hosts,
         new HealthChecker(
-            hosts, http, json, prometheus, node -> cluster.flatMap(c -> c.conditions(node))),
+            hosts, http, json, checks, node -> cluster.flatMap(c -> c.conditions(node))),
         inventory::hosts,
         quarantine::active,
         (action, host, ok, detail) ->

@@ -77,14 +77,26 @@ public class RolloutEngine implements WakeUps.Sleeper {
     /** The guardrails the policy breaks, when that is why. */
     public final List<Guardrails.Violation> violations;
 
+    /** Where the policy's checks leave the check catalogue, when that is why. */
+    public final List<dev.patchwave.policy.CheckCatalogue.Refusal> checks;
+
     Refused(String message, boolean conflict) {
       this(message, conflict, List.of());
     }
 
     Refused(String message, boolean conflict, List<Guardrails.Violation> violations) {
+      this(message, conflict, violations, List.of());
+    }
+
+    Refused(
+        String message,
+        boolean conflict,
+        List<Guardrails.Violation> violations,
+        List<dev.patchwave.policy.CheckCatalogue.Refusal> checks) {
       super(message);
       this.conflict = conflict;
       this.violations = List.copyOf(violations);
+      this.checks = List.copyOf(checks);
     }
   }
 
@@ -165,6 +177,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
       CommandInbox commands,
       org.quartz.Scheduler quartz,
       Guardrails guardrails,
+      dev.patchwave.policy.CheckCatalogue checks,
       ScanStore scans) {
     this.store = store;
     this.scans = scans;
@@ -196,7 +209,7 @@ public class RolloutEngine implements WakeUps.Sleeper {
             StepRunner.rankedPool(workers, daemon("patchwave-step")),
             Executors.newFixedThreadPool(checkWorkers, daemon("patchwave-check")),
             Executors.newFixedThreadPool(workers, daemon("patchwave-survey")));
-    this.starts = new RolloutStarts(policies, store, inventory, guardrails, clock);
+    this.starts = new RolloutStarts(policies, store, inventory, guardrails, checks, clock);
   }
 
   void onStart(@Observes StartupEvent event) {

@@ -9,6 +9,7 @@ import dev.patchwave.persistence.PolicyStore;
 import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.plan.Plan;
 import dev.patchwave.plan.WavePlanner;
+import dev.patchwave.policy.CheckCatalogue;
 import dev.patchwave.policy.Guardrails;
 import dev.patchwave.policy.PolicyReader;
 import dev.patchwave.policy.RolloutPolicy;
@@ -39,6 +40,7 @@ final class RolloutStarts {
   private final RolloutStore store;
   private final HostSource inventory;
   private final Guardrails guardrails;
+  private final CheckCatalogue checks;
   private final Clock clock;
 
   RolloutStarts(
@@ -46,11 +48,13 @@ final class RolloutStarts {
       RolloutStore store,
       HostSource inventory,
       Guardrails guardrails,
+      CheckCatalogue checks,
       Clock clock) {
     this.policies = policies;
     this.store = store;
     this.inventory = inventory;
     this.guardrails = guardrails;
+    this.checks = checks;
     this.clock = clock;
   }
 
@@ -66,6 +70,19 @@ final class RolloutStarts {
       policy = PolicyReader.read(entry.source());
     } catch (DocumentException e) {
       throw new IllegalStateException("stored policy no longer validates", e);
+    }
+    // a policy stored before the catalogue changed is held to the catalogue in force now
+    List<CheckCatalogue.Refusal> outside = checks.check(policy);
+    if (!outside.isEmpty()) {
+      throw new Refused(
+          "policy '"
+              + policyName
+              + "' has checks outside the controller's check catalogue: "
+              + String.join(
+                  "; ", outside.stream().map(r -> r.path() + ": " + r.message()).toList()),
+          false,
+          List.of(),
+          outside);
     }
     for (int attempt = 1; ; attempt++) {
       alreadyRunning(policyName);

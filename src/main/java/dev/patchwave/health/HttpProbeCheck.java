@@ -1,5 +1,6 @@
 package dev.patchwave.health;
 
+import dev.patchwave.policy.CheckCatalogue.HttpTarget;
 import dev.patchwave.policy.RolloutPolicy.HttpCheck;
 import dev.patchwave.rollout.CheckResult;
 import dev.patchwave.rollout.Verdict;
@@ -10,18 +11,24 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.util.Optional;
 
 /**
- * An HTTP GET: the expected status passes, another status or a refused connection fails, a timeout
- * is inconclusive.
+ * An HTTP GET of the catalogue target the policy names (or the policy's own URL where the
+ * controller allows inline URLs): the expected status passes, another status or a refused
+ * connection fails, a timeout is inconclusive. The result carries the status and a fixed reason,
+ * never a byte of the answer.
  */
 public final class HttpProbeCheck implements HealthCheck {
 
   private final HttpCheck spec;
+  private final Optional<HttpTarget> target;
   private final HttpClient http;
 
-  public HttpProbeCheck(HttpCheck spec, HttpClient http) {
+  /** {@code target}: the catalogue's target {@code spec} names, if it names one that exists. */
+  public HttpProbeCheck(HttpCheck spec, Optional<HttpTarget> target, HttpClient http) {
     this.spec = spec;
+    this.target = target;
     this.http = http;
   }
 
@@ -32,7 +39,15 @@ public final class HttpProbeCheck implements HealthCheck {
 
   @Override
   public CheckResult check(Target t) {
-    String url = Placeholders.expand(spec.url(), t.host(), true);
+    Optional<String> template =
+        spec.target().isPresent() ? target.map(HttpTarget::url) : spec.url();
+    if (template.isEmpty()) {
+      return new CheckResult(
+          name(),
+          Verdict.INCONCLUSIVE,
+          "HTTP target '" + spec.target().orElse("") + "' is not in the check catalogue");
+    }
+    String url = Placeholders.expand(template.get(), t.host(), true);
     try {
       HttpResponse<Void> r =
           http.send(
@@ -47,7 +62,9 @@ public final class HttpProbeCheck implements HealthCheck {
     } catch (ConnectException e) {
       return new CheckResult(name(), Verdict.FAIL, "connection refused");
     } catch (IOException | IllegalArgumentException e) {
-      return new CheckResult(name(), Verdict.INCONCLUSIVE, "probe failed: " + e.getMessage());
+      // the JDK's message may quote the answer (an invalid status line): the kind of error only
+      return new CheckResult(
+          name(), Verdict.INCONCLUSIVE, "probe failed (" + e.getClass().getSimpleName() + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new CheckResult(name(), Verdict.INCONCLUSIVE, "interrupted");

@@ -3,6 +3,7 @@ package dev.patchwave.persistence;
 import dev.patchwave.doc.DocumentException;
 import dev.patchwave.doc.DocumentParser;
 import dev.patchwave.doc.Node;
+import dev.patchwave.policy.CheckCatalogue;
 import dev.patchwave.policy.Guardrails;
 import dev.patchwave.policy.PolicyChange;
 import dev.patchwave.policy.PolicyReader;
@@ -25,10 +26,12 @@ public class PolicyStore {
 
   private final Clock clock;
   private final Guardrails guardrails;
+  private final CheckCatalogue checks;
 
-  public PolicyStore(Clock clock, Guardrails guardrails) {
+  public PolicyStore(Clock clock, Guardrails guardrails, CheckCatalogue checks) {
     this.clock = clock;
     this.guardrails = guardrails;
+    this.checks = checks;
   }
 
   /** A stored policy together with its parsed form. */
@@ -293,14 +296,19 @@ public class PolicyStore {
     return new Put(entry(row, policy), created);
   }
 
-  /** Parses and validates {@code source}, within the guardrails, as policy {@code name}. */
+  /**
+   * Parses and validates {@code source}, within the guardrails and the check catalogue, as policy
+   * {@code name}.
+   */
   private RolloutPolicy validate(String name, String source, DocumentParser.Format format)
       throws DocumentException {
     Node root = DocumentParser.parse(source, format);
     RolloutPolicy policy = PolicyReader.bind(root);
-    List<Guardrails.Violation> broken = guardrails.check(policy);
-    if (!broken.isEmpty()) {
-      throw new DocumentException(Guardrails.problems(broken, root));
+    List<dev.patchwave.doc.Problem> problems =
+        new java.util.ArrayList<>(Guardrails.problems(guardrails.check(policy), root));
+    problems.addAll(CheckCatalogue.problems(checks.check(policy), root));
+    if (!problems.isEmpty()) {
+      throw new DocumentException(problems);
     }
     if (!policy.name().equals(name)) {
       throw new DocumentException(

@@ -71,6 +71,7 @@ public final class PolicyReader {
   private static final Set<String> URL_PLACEHOLDERS = Set.of("host.name", "host.address");
   private static final Pattern CONDITION_TYPE = Pattern.compile("[A-Z][A-Za-z0-9]{0,62}");
   private static final Pattern ARG = Pattern.compile("[^\\x00]{1,4096}");
+  private static final String ARG_WHAT = "a command argument (no NUL characters)";
   private static final Pattern TEXT = Names.ONE_LINE;
 
   private static final Map<String, PackageOrigin> ORIGINS =
@@ -552,20 +553,39 @@ public final class PolicyReader {
       if (f == null) {
         return null;
       }
+      if (f.has("check") == f.has("command")) {
+        b.problem(path, f.location(), "an ssh check has exactly one of check, command");
+        return null;
+      }
+      if (f.has("args") && !f.has("check")) {
+        b.problem(
+            child(path, "args"),
+            f.get("args").location(),
+            "args go with check (a command of the check catalogue)");
+        return null;
+      }
+      String check =
+          f.read(
+              "check", null, (v, p) -> b.matching(v, p, Names.OBJECT_NAME, Names.OBJECT_NAME_WHAT));
       List<String> argv =
-          f.readRequired(
-              "command",
-              (v, p) -> b.stringList(v, p, ARG, "a command argument (no NUL characters)"));
+          f.has("check")
+              ? f.read("args", List.of(), (v, p) -> b.stringList(v, p, ARG, ARG_WHAT))
+              : f.read("command", null, (v, p) -> b.stringList(v, p, ARG, ARG_WHAT));
       int exit = f.read("expectExit", 0, (v, p) -> b.integer(v, p, 0, 255));
       Duration timeout = f.read("timeout", Duration.ofSeconds(30), b::duration);
-      if (argv != null && argv.isEmpty()) {
+      if (!f.has("check") && argv != null && argv.isEmpty()) {
         b.problem(child(path, "command"), f.get("command").location(), "command must not be empty");
         return null;
       }
-      return argv == null
-          ? null
-          : new RolloutPolicy.SshCheck(
-              name != null ? name : "ssh-" + slug(argv.get(0)), argv, exit, timeout);
+      if (argv == null || f.has("check") && check == null) {
+        return null;
+      }
+      return new RolloutPolicy.SshCheck(
+          name != null ? name : check != null ? check : "ssh-" + slug(argv.get(0)),
+          Optional.ofNullable(check),
+          argv,
+          exit,
+          timeout);
     }
 
     CheckSpec httpCheck(Node n, String path, String name) {
@@ -573,12 +593,26 @@ public final class PolicyReader {
       if (f == null) {
         return null;
       }
-      String url = f.readRequired("url", (v, p) -> url(v, p, true));
+      if (f.has("target") == f.has("url")) {
+        b.problem(path, f.location(), "an http check has exactly one of target, url");
+        return null;
+      }
+      String target =
+          f.read(
+              "target",
+              null,
+              (v, p) -> b.matching(v, p, Names.OBJECT_NAME, Names.OBJECT_NAME_WHAT));
+      String url = f.read("url", null, (v, p) -> url(v, p, true));
       int status = f.read("expectStatus", 200, (v, p) -> b.integer(v, p, 100, 599));
       Duration timeout = f.read("timeout", Duration.ofSeconds(10), b::duration);
-      return url == null
+      return target == null && url == null
           ? null
-          : new RolloutPolicy.HttpCheck(name != null ? name : "http", url, status, timeout);
+          : new RolloutPolicy.HttpCheck(
+              name != null ? name : target != null ? target : "http",
+              Optional.ofNullable(target),
+              Optional.ofNullable(url),
+              status,
+              timeout);
     }
 
     CheckSpec nodeConditionCheck(Node n, String path, String name) {
@@ -623,6 +657,15 @@ public final class PolicyReader {
       Optional<Double> min = Optional.ofNullable(f.read("min", null, this::number));
       Optional<Double> max = Optional.ofNullable(f.read("max", null, this::number));
       Optional<String> url = Optional.ofNullable(f.read("url", null, (v, p) -> url(v, p, false)));
+      Optional<String> datasource =
+          Optional.ofNullable(
+              f.read(
+                  "datasource",
+                  null,
+                  (v, p) -> b.matching(v, p, Names.OBJECT_NAME, Names.OBJECT_NAME_WHAT)));
+      if (f.has("url") && f.has("datasource")) {
+        b.problem(path, f.location(), "a prometheus check has at most one of datasource, url");
+      }
       if (min.isEmpty() && max.isEmpty()) {
         b.problem(path, f.location(), "a prometheus check needs min, max or both");
       }
@@ -635,7 +678,7 @@ public final class PolicyReader {
       return query == null
           ? null
           : new RolloutPolicy.PrometheusCheck(
-              name != null ? name : "prometheus", query, min, max, url);
+              name != null ? name : "prometheus", query, min, max, url, datasource);
     }
 
     Double number(Node n, String path) {
@@ -671,6 +714,15 @@ public final class PolicyReader {
               path,
               n.location(),
               "expected an http:// or https:// URL with a host, found '"
+                  + Binder.abbreviate(s)
+                  + "'");
+          return null;
+        }
+        if (!placeholders && (u.getRawQuery() != null || u.getRawFragment() != null)) {
+          b.problem(
+              path,
+              n.location(),
+              "expected a Prometheus base URL without query or fragment, found '"
                   + Binder.abbreviate(s)
                   + "'");
           return null;
@@ -936,9 +988,9 @@ public final class PolicyReader {
         "spec.health.checks[]",
         Set.of("name", "builtin", "ssh", "http", "prometheus", "nodeCondition"));
     m.put("spec.health.checks[].nodeCondition", Set.of("type", "status"));
-    m.put("spec.health.checks[].ssh", Set.of("command", "expectExit", "timeout"));
-    m.put("spec.health.checks[].http", Set.of("url", "expectStatus", "timeout"));
-    m.put("spec.health.checks[].prometheus", Set.of("query", "min", "max", "url"));
+    m.put("spec.health.checks[].ssh", Set.of("check", "args", "command", "expectExit", "timeout"));
+    m.put("spec.health.checks[].http", Set.of("target", "url", "expectStatus", "timeout"));
+    m.put("spec.health.checks[].prometheus", Set.of("query", "min", "max", "datasource", "url"));
     m.put("spec.failure", Set.of("maxFailedHosts", "quarantine"));
     m.put("spec.windows[]", Set.of("days", "start", "end", "timeZone"));
     m.put("spec.blackouts[]", Set.of("start", "end", "timeZone", "reason"));

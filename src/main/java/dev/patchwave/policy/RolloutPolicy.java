@@ -206,24 +206,44 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
 
   public record Builtin(String name, BuiltinCheck check) implements CheckSpec {}
 
-  /** A command run on the host (an argv list, never a shell string). */
-  public record SshCheck(String name, List<String> command, int expectExit, Duration timeout)
+  /**
+   * A command run on the host (an argv list, never a shell string): the check catalogue's command
+   * {@code check} followed by the arguments {@code argv} adds, or, without {@code check}, {@code
+   * argv} itself (an inline command, refused unless the controller allows them).
+   */
+  public record SshCheck(
+      String name, Optional<String> check, List<String> argv, int expectExit, Duration timeout)
       implements CheckSpec {
     public SshCheck {
-      command = List.copyOf(command);
+      argv = List.copyOf(argv);
     }
   }
 
-  /** An HTTP GET; {@code url} may hold {@code ${host.name}} and {@code ${host.address}}. */
-  public record HttpCheck(String name, String url, int expectStatus, Duration timeout)
+  /**
+   * An HTTP GET of the catalogue's {@code target}, or of {@code url} (inline, refused unless the
+   * controller allows them); either may hold {@code ${host.name}} and {@code ${host.address}}.
+   * Exactly one of the two is present.
+   */
+  public record HttpCheck(
+      String name,
+      Optional<String> target,
+      Optional<String> url,
+      int expectStatus,
+      Duration timeout)
       implements CheckSpec {}
 
   /**
    * A PromQL query whose every sample must lie within [min, max]. No sample at all is INCONCLUSIVE,
-   * never a pass. {@code url} empty means the controller's configured Prometheus.
+   * never a pass. It asks the catalogue's {@code datasource}, or {@code url} (inline, refused
+   * unless the controller allows them), or with neither the catalogue's datasource {@code default}.
    */
   public record PrometheusCheck(
-      String name, String query, Optional<Double> min, Optional<Double> max, Optional<String> url)
+      String name,
+      String query,
+      Optional<Double> min,
+      Optional<Double> max,
+      Optional<String> url,
+      Optional<String> datasource)
       implements CheckSpec {}
 
   /**

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every file shipped under policies/ is a valid policy whose name matches its purpose. */
+/**
+ * Every file shipped under policies/ is a valid policy whose name matches its purpose, and names
+ * its checks from the bundled check catalogue (no inline command or URL).
+ */
 class ExamplePoliciesTest {
 
   static Stream<Path> policyFiles() throws IOException {
@@ -26,6 +29,11 @@ class ExamplePoliciesTest {
   void examplePolicyIsValid(Path file) throws IOException, DocumentException {
     RolloutPolicy p = PolicyReader.read(Files.readString(file));
     assertThat(p.spec().waves()).isNotEmpty();
+    CheckCatalogue bundled =
+        CheckCatalogueReader.read(
+                Files.readString(Path.of("src/main/resources/checks/catalogue.yaml")))
+            .withDefaultDatasource(java.util.Optional.of("http://prometheus:9090"));
+    assertThat(bundled.check(p)).as(file + " within the bundled check catalogue").isEmpty();
   }
 
   @Test

@@ -117,7 +117,7 @@ class PolicyReaderTest {
     assertThat(s.health().checks().get(0).name()).isEqualTo("expected-kernel");
     assertThat(((RolloutPolicy.Builtin) s.health().checks().get(0)).check())
         .isEqualTo(BuiltinCheck.EXPECTED_KERNEL);
-    assertThat(((SshCheck) s.health().checks().get(1)).command())
+    assertThat(((SshCheck) s.health().checks().get(1)).argv())
         .containsExactly("systemctl", "is-system-running");
     assertThat(((PrometheusCheck) s.health().checks().get(2)).min()).contains(1.0);
     MaintenanceWindow w = s.windows().get(0);
@@ -304,6 +304,13 @@ class PolicyReaderTest {
           ssh string               | health: {checks: [{ssh: {command: 'rm -rf /'}}]}                    | spec.health.checks[0].ssh.command          | expected a list
           http scheme              | health: {checks: [{http: {url: 'file:///etc/passwd'}}]}             | spec.health.checks[0].http.url             | http:// or https://
           placeholder              | health: {checks: [{http: {url: 'http://${host.secret}/'}}]}         | spec.health.checks[0].http.url             | unknown placeholder
+          ssh check and command    | health: {checks: [{ssh: {check: a, command: [x]}}]}                 | spec.health.checks[0].ssh                  | exactly one of check, command
+          ssh args without check   | health: {checks: [{ssh: {command: [x], args: [y]}}]}                | spec.health.checks[0].ssh.args             | args go with check
+          ssh check name           | health: {checks: [{ssh: {check: 'Rm -rf'}}]}                        | spec.health.checks[0].ssh.check            | is not a name
+          http target and url      | health: {checks: [{http: {target: a, url: 'http://x'}}]}            | spec.health.checks[0].http                 | exactly one of target, url
+          prometheus fragment      | health: {checks: [{prometheus: {query: up, min: 1, url: 'http://p/#'}}]} | spec.health.checks[0].prometheus.url  | without query or fragment
+          prometheus query string  | health: {checks: [{prometheus: {query: up, min: 1, url: 'http://p/?a=b'}}]} | spec.health.checks[0].prometheus.url | without query or fragment
+          prometheus both          | health: {checks: [{prometheus: {query: up, min: 1, url: 'http://p', datasource: main}}]} | spec.health.checks[0].prometheus | at most one of datasource, url
           prometheus bounds        | health: {checks: [{prometheus: {query: up}}]}                       | spec.health.checks[0].prometheus           | min, max or both
           min above max            | health: {checks: [{prometheus: {query: up, min: 2, max: 1}}]}       | spec.health.checks[0].prometheus.min       | larger than max
           maxFailedHosts           | failure: {maxFailedHosts: -1}                                       | spec.failure.maxFailedHosts                | from 0 to
