@@ -76,6 +76,9 @@ class CrashResumeIT {
             .extract()
             .jsonPath()
             .getLong("id");
+    // issue 11, finding 10: the controller listens on its HTTP port and nowhere else (the
+    // transaction manager's process id used to hold a loopback socket nobody answered)
+    assertThat(dev.patchwave.testing.Listeners.of(controller.pid())).containsExactly(port);
 
     // 1. kill while a host is patching or rebooting
     await()
