@@ -72,6 +72,7 @@ public record ProblemDetail(
     GUARDRAIL("guardrail", "A guardrail of the controller forbids this", 422),
     CHECK_CATALOGUE("check-catalogue", "A check is not in the controller's check catalogue", 422),
     PAYLOAD_TOO_LARGE("payload-too-large", "The request body is too large", 413),
+    URI_TOO_LONG("uri-too-long", "The request URI is too long", 414),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
     INTERNAL("internal", "Internal error", 500);
 

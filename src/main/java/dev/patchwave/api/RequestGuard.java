@@ -9,17 +9,23 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Checks every request before it is routed: a body whose declared length is over the limit gets a
- * problem+json 413 before it is read (the HTTP layer's own refusal, for bodies without a length,
- * has no body), and a path with matrix parameters ({@code /quarantine/1;x}) is refused rather than
- * read as {@code /quarantine/1}.
+ * problem+json 413 before it is read ({@link BoundedBodies} counts the others as they are read),
+ * and a path with matrix parameters ({@code /quarantine/1;x}) is refused rather than read as {@code
+ * /quarantine/1}.
  */
 @ApplicationScoped
 public class RequestGuard {
 
+  /**
+   * The longest path and query served; the HTTP layer's own limit (its bare 414) is far above it
+   * ({@code quarkus.http.limits.max-initial-line-length}).
+   */
+  static final int MAX_URI = 4096;
+
   private final long limit;
 
   public RequestGuard(
-      @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+      @ConfigProperty(name = "patchwave.api.max-body-size")
           io.quarkus.runtime.configuration.MemorySize limit) {
     this.limit = limit.asLongValue();
   }
@@ -29,6 +35,15 @@ public class RequestGuard {
   }
 
   void check(RoutingContext rc) {
+    if (rc.request().uri().length() > MAX_URI) {
+      refuse(
+          rc,
+          414,
+          "uri-too-long",
+          "The request URI is too long",
+          "the path and query may be at most " + MAX_URI + " characters");
+      return;
+    }
     if (rc.request().path().contains(";")) {
       refuse(rc, 400, "bad-request", "The request is malformed", "a path may not contain ';'");
       return;

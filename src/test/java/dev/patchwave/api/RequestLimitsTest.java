@@ -1,0 +1,108 @@
+package dev.patchwave.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.patchwave.testing.TestTokens;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 11, finding 5 and the 414 of finding 8: a body over the limit without a declared length
+ * (chunked) and a URI over the limit get a problem+json answer, and the controller logs no ERROR.
+ */
+@QuarkusTest
+class RequestLimitsTest {
+
+  @TestHTTPResource("/")
+  URI base;
+
+  final HttpClient http = HttpClient.newHttpClient();
+  final List<LogRecord> errors = new CopyOnWriteArrayList<>();
+  final Handler capture =
+      new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+          if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {
+            errors.add(r);
+          }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+      };
+
+  @BeforeEach
+  void listen() {
+    Logger.getLogger("").addHandler(capture);
+  }
+
+  @AfterEach
+  void stopListening() {
+    Logger.getLogger("").removeHandler(capture);
+  }
+
+  @Test
+  void aChunkedBodyOverTheLimitIsRefusedWithAProblemAndNoErrorLogged() throws Exception {
+    byte[] three = new byte[3 << 20];
+    java.util.Arrays.fill(three, (byte) 'a');
+    for (String[] call :
+        new String[][] {
+          {"PUT", "api/v1/policies/too-large", "application/yaml"},
+          {"POST", "api/v1/rollouts", "application/json"}
+        }) {
+      byte[] body =
+          call[2].equals("application/json")
+              ? ("{\"policy\": \"" + new String(three, 0, 3 << 20) + "\"}").getBytes()
+              : three;
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(base.resolve(call[1]))
+                  .header("Authorization", "Bearer " + TestTokens.ADMIN)
+                  .header("Content-Type", call[2])
+                  // an InputStream of unknown length: sent chunked, no Content-Length
+                  .method(
+                      call[0],
+                      HttpRequest.BodyPublishers.ofInputStream(
+                          () -> new ByteArrayInputStream(body)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(r.statusCode()).as(call[1]).isEqualTo(413);
+      assertThat(r.headers().firstValue("Content-Type")).contains(ProblemDetail.MEDIA_TYPE);
+      assertThat(r.body()).contains("payload-too-large", "at most 1048576 bytes");
+    }
+    assertThat(errors).extracting(LogRecord::getMessage).isEmpty();
+  }
+
+  @Test
+  void aUriOverTheLimitIsRefusedWithAProblem() throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(base.resolve("api/v1/policies/" + "a".repeat(20_000)))
+                .header("Authorization", "Bearer " + TestTokens.ADMIN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(414);
+    assertThat(r.headers().firstValue("Content-Type")).contains(ProblemDetail.MEDIA_TYPE);
+    assertThat(r.body()).contains("uri-too-long", "4096");
+    assertThat(errors).isEmpty();
+  }
+}
