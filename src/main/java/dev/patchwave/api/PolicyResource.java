@@ -130,8 +130,9 @@ public class PolicyResource {
               + " it is invalid or breaks a guardrail; nothing is stored then. A new policy, or a"
               + " change that loosens safety, is stored as a pending revision (202 with its"
               + " Location) that takes effect once another approver approves it.")
-  public Response put(@PathParam("name") String name, String body) throws DocumentException {
+  public Response put(@PathParam("name") String name, byte[] bytes) throws DocumentException {
     checkName(name);
+    String body = bytes == null ? null : dev.patchwave.doc.Utf8.decode(bytes);
     if (body == null || body.isBlank()) {
       throw new BadRequestException("the request body must hold the policy (YAML or JSON)");
     }

@@ -147,6 +147,17 @@ public final class DocumentParser {
       throw new DocumentException(
           new Problem("", at, "document nests deeper than " + MAX_DEPTH + " levels"));
     }
+    Object tag = p.canReadTypeId() ? p.getTypeId() : null;
+    if (tag != null) {
+      // a tag asks a YAML loader to build something other than text, numbers, lists and maps
+      throw new DocumentException(
+          new Problem(
+              "",
+              at,
+              "YAML tags are not allowed (found "
+                  + Binder.abbreviate(shorthand(String.valueOf(tag)))
+                  + "); write plain values"));
+    }
     switch (token) {
       case START_OBJECT -> {
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -196,6 +207,12 @@ public final class DocumentParser {
       default ->
           throw new DocumentException(new Problem("", at, "unsupported YAML construct " + token));
     }
+  }
+
+  /** A tag as it was written: {@code !!str} for the standard {@code tag:yaml.org,2002:str}. */
+  private static String shorthand(String tag) {
+    String standard = "tag:yaml.org,2002:";
+    return tag.startsWith(standard) ? "!!" + tag.substring(standard.length()) : "!" + tag;
   }
 
   private static Location location(JsonLocation l) {

@@ -71,16 +71,17 @@ public class PolicyDirectoryImport {
   }
 
   private boolean importFile(Path file) {
-    String text;
+    byte[] bytes;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      bytes = Files.readAllBytes(file);
     } catch (IOException e) {
       LOG.errorf("cannot read policy file %s: %s", file, e.getMessage());
       return false;
     }
     String name = file.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
-    String sha = sha256(text);
     try {
+      String text = dev.patchwave.doc.Utf8.decode(bytes);
+      String sha = sha256(text);
       // The policy's own metadata.name wins over the file name.
       name = dev.patchwave.policy.PolicyReader.read(text).name();
       Optional<StoredPolicy> row = store.row(name);

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11, finding 5 and the 414 of finding 8: a body over the limit without a declared length
- * (chunked) and a URI over the limit get a problem+json answer, and the controller logs no ERROR.
+ * Issue 11, findings 5 and 6 and the 414 of finding 8: a body over the limit without a declared
+ * length (chunked) and a URI over the limit get a problem+json answer, and the controller logs no
+ * ERROR; a policy body that is not UTF-8 or holds a YAML tag is refused where it says so.
  */
 @QuarkusTest
 class RequestLimitsTest {
@@ -104,5 +105,41 @@ class RequestLimitsTest {
     assertThat(r.headers().firstValue("Content-Type")).contains(ProblemDetail.MEDIA_TYPE);
     assertThat(r.body()).contains("uri-too-long", "4096");
     assertThat(errors).isEmpty();
+  }
+
+  @Test
+  void aPolicyThatIsNotUtf8OrHoldsAYamlTagIsRefusedWhereItSaysSo() throws Exception {
+    String policy =
+        java.nio.file.Files.readString(java.nio.file.Path.of("policies/web-fleet.yaml"))
+            .replace("name: web-fleet", "name: odd-bytes");
+    byte[] latin1 =
+        policy
+            .replace("metadata:", "# caf\u00e9\nmetadata:")
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] tagged =
+        policy
+            .replace("name: odd-bytes", "name: !!java.lang.Runtime odd-bytes")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (byte[] body : List.of(latin1, tagged)) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("api/v1/policies/odd-bytes"))
+                  .header("Authorization", "Bearer " + TestTokens.ADMIN)
+                  .header("Content-Type", "application/yaml")
+                  .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
+      assertThat(r.body()).containsAnyOf("not UTF-8", "YAML tags are not allowed");
+      assertThat(r.body()).contains("\"line\":").doesNotContain("\"line\":0");
+    }
+    HttpResponse<String> stored =
+        http.send(
+            HttpRequest.newBuilder(base.resolve("api/v1/policies/odd-bytes"))
+                .header("Authorization", "Bearer " + TestTokens.ADMIN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(stored.statusCode()).isEqualTo(404);
   }
 }

@@ -402,4 +402,51 @@ class PolicyReaderTest {
             DocumentException.class,
             e -> assertThat(e.problems().get(0).message()).contains("expected an object"));
   }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          java class tag    | metadata: !!java.lang.Runtime {name: web}  | 3 | !!java.lang.Runtime
+          local tag         | metadata: {name: !foo web}                 | 3 | !foo
+          standard tag      | metadata: {name: !!str web}                | 3 | !!str
+          """)
+  void yamlTagsAreRefusedWhereTheyAre(String label, String line, int lineNo, String tag) {
+    String yaml =
+        "apiVersion: patchwave.dev/v1\nkind: RolloutPolicy\n"
+            + line
+            + "\nspec:\n  selector: {}\n  waves: [{size: 100%}]\n";
+
+    assertThatThrownBy(() -> PolicyReader.read(yaml))
+        .isInstanceOfSatisfying(
+            DocumentException.class,
+            e ->
+                assertThat(e.problems())
+                    .singleElement()
+                    .satisfies(
+                        p -> {
+                          assertThat(p.message()).contains("YAML tags are not allowed", tag);
+                          assertThat(p.location().line()).isEqualTo(lineNo);
+                        }));
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreRefusedWhereTheyAre() {
+    byte[] latin1 =
+        "apiVersion: patchwave.dev/v1\nkind: RolloutPolicy\nmetadata: {name: caf\u00e9}\n"
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
+    assertThatThrownBy(() -> dev.patchwave.doc.Utf8.decode(latin1))
+        .isInstanceOfSatisfying(
+            DocumentException.class,
+            e ->
+                assertThat(e.problems())
+                    .singleElement()
+                    .satisfies(
+                        p -> {
+                          assertThat(p.message()).contains("not UTF-8", "0xE9");
+                          assertThat(p.location()).isEqualTo(new dev.patchwave.doc.Location(3, 21));
+                        }));
+  }
 }
