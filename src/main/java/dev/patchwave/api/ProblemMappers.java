@@ -47,6 +47,20 @@ public class ProblemMappers {
   }
 
   @ServerExceptionMapper
+  public Response unknownField(com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+    java.util.Collection<Object> known = e.getKnownPropertyIds();
+    return ProblemDetail.response(
+        Type.BAD_REQUEST,
+        "unknown field '"
+            + dev.patchwave.doc.Binder.abbreviate(e.getPropertyName())
+            + "' in the JSON body"
+            + (known == null || known.isEmpty()
+                ? ""
+                : "; expected "
+                    + String.join(", ", known.stream().map(String::valueOf).sorted().toList())));
+  }
+
+  @ServerExceptionMapper
   public Response mismatched(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
     return badJson(e);
   }

@@ -38,6 +38,7 @@ public class SimulationResource {
   }
 
   /** A version to publish, to the simulated hosts whose labels include {@code hosts}. */
+  @StrictJson
   public record Publish(String packageName, String version, Map<String, String> hosts) {}
 
   public record Published(String packageName, String version, List<String> hosts) {}

@@ -142,4 +142,53 @@ class RequestLimitsTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(stored.statusCode()).isEqualTo(404);
   }
+
+  @Test
+  void aNameThatDoesNotMatchThePathIsLocatedAtMetadataName() throws Exception {
+    String policy =
+        java.nio.file.Files.readString(java.nio.file.Path.of("policies/web-fleet.yaml"));
+    int line = 1 + (int) policy.lines().takeWhile(l -> !l.startsWith("metadata:")).count();
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(base.resolve("api/v1/policies/another-name"))
+                .header("Authorization", "Bearer " + TestTokens.ADMIN)
+                .header("Content-Type", "application/yaml")
+                .PUT(HttpRequest.BodyPublishers.ofString(policy))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(r.body())
+        .contains("\"path\":\"metadata.name\"")
+        .containsPattern("\"line\":(" + line + "|" + (line + 1) + ")");
+  }
+
+  @Test
+  void aRequestBodyWithAFieldItDoesNotKnowIsRefusedNamingIt() throws Exception {
+    for (String[] call :
+        new String[][] {
+          {
+            "api/v1/rollouts",
+            "{\"policy\": \"no-such-policy\", \"onConflit\": \"skip\"}",
+            "onConflit"
+          },
+          {
+            "api/v1/quarantine",
+            "{\"packageName\": \"Not A Name\", \"version\": \"1\", \"reason\": \"x\", \"force\": true}",
+            "force"
+          }
+        }) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(base.resolve(call[0]))
+                  .header("Authorization", "Bearer " + TestTokens.ADMIN)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(call[1]))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(r.statusCode()).as(call[0]).isEqualTo(400);
+      assertThat(r.body()).contains("unknown field '" + call[2] + "'", "expected");
+    }
+  }
 }
