@@ -194,6 +194,18 @@ class ApiSecurityTest {
     }
   }
 
+  @Test
+  void theRunningControllersDataDirectoryIsTheOwnersAlone() throws Exception {
+    java.nio.file.Path data =
+        java.nio.file.Path.of(
+            org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("patchwave.data-dir", String.class));
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(data)))
+        .isEqualTo("rwx------");
+  }
+
   /** Calls {@code op} with ids and names that exist nowhere, and no body. */
   static Response call(RequestSpecification spec, String op) {
     String method = op.substring(0, op.indexOf(' '));
