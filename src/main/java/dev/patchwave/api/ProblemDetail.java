@@ -73,6 +73,7 @@ public record ProblemDetail(
     CHECK_CATALOGUE("check-catalogue", "A check is not in the controller's check catalogue", 422),
     PAYLOAD_TOO_LARGE("payload-too-large", "The request body is too large", 413),
     URI_TOO_LONG("uri-too-long", "The request URI is too long", 414),
+    TOO_MANY_STARTS("too-many-starts", "The policy was started too often lately", 429),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
     INTERNAL("internal", "Internal error", 500);
 

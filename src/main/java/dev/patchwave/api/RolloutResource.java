@@ -158,6 +158,11 @@ public class RolloutResource {
           .entity(RolloutView.of(s))
           .build();
     } catch (RolloutEngine.Refused e) {
+      if (e.retryAfter.isPresent()) {
+        return Response.fromResponse(ProblemDetail.response(Type.TOO_MANY_STARTS, e.getMessage()))
+            .header("Retry-After", Math.max(1, (e.retryAfter.get().toMillis() + 999) / 1000))
+            .build();
+      }
       if (!e.violations.isEmpty()) {
         return ProblemDetail.guardrails(e.getMessage(), e.violations);
       }

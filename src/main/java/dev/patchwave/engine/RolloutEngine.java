@@ -80,6 +80,9 @@ public class RolloutEngine implements WakeUps.Sleeper {
     /** Where the policy's checks leave the check catalogue, when that is why. */
     public final List<dev.patchwave.policy.CheckCatalogue.Refusal> checks;
 
+    /** When the policy had its hour's share of starts: how long until the next may be tried. */
+    public final Optional<Duration> retryAfter;
+
     Refused(String message, boolean conflict) {
       this(message, conflict, List.of());
     }
@@ -97,6 +100,16 @@ public class RolloutEngine implements WakeUps.Sleeper {
       this.conflict = conflict;
       this.violations = List.copyOf(violations);
       this.checks = List.copyOf(checks);
+      this.retryAfter = Optional.empty();
+    }
+
+    /** The policy had its share of starts; the next may be tried in {@code retryAfter}. */
+    Refused(String message, Duration retryAfter) {
+      super(message);
+      this.conflict = false;
+      this.violations = List.of();
+      this.checks = List.of();
+      this.retryAfter = Optional.of(retryAfter);
     }
   }
 
@@ -178,6 +191,8 @@ public class RolloutEngine implements WakeUps.Sleeper {
       org.quartz.Scheduler quartz,
       Guardrails guardrails,
       dev.patchwave.policy.CheckCatalogue checks,
+      @ConfigProperty(name = "patchwave.rollouts.max-starts-per-hour", defaultValue = "20")
+          int maxStartsPerHour,
       ScanStore scans) {
     this.store = store;
     this.scans = scans;
@@ -209,7 +224,8 @@ public class RolloutEngine implements WakeUps.Sleeper {
             StepRunner.rankedPool(workers, daemon("patchwave-step")),
             Executors.newFixedThreadPool(checkWorkers, daemon("patchwave-check")),
             Executors.newFixedThreadPool(workers, daemon("patchwave-survey")));
-    this.starts = new RolloutStarts(policies, store, inventory, guardrails, checks, clock);
+    this.starts =
+        new RolloutStarts(policies, store, inventory, guardrails, checks, clock, maxStartsPerHour);
   }
 
   void onStart(@Observes StartupEvent event) {

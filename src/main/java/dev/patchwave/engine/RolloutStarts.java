@@ -18,6 +18,8 @@ import dev.patchwave.rollout.Reason;
 import dev.patchwave.rollout.RolloutScope;
 import dev.patchwave.rollout.RolloutState;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,7 @@ final class RolloutStarts {
   private final Guardrails guardrails;
   private final CheckCatalogue checks;
   private final Clock clock;
+  private final int maxStartsPerHour;
 
   RolloutStarts(
       PolicyStore policies,
@@ -49,7 +52,9 @@ final class RolloutStarts {
       HostSource inventory,
       Guardrails guardrails,
       CheckCatalogue checks,
-      Clock clock) {
+      Clock clock,
+      int maxStartsPerHour) {
+    this.maxStartsPerHour = maxStartsPerHour;
     this.policies = policies;
     this.store = store;
     this.inventory = inventory;
@@ -65,6 +70,20 @@ final class RolloutStarts {
         policies
             .get(policyName)
             .orElseThrow(() -> new Refused("no policy named '" + policyName + "'", false));
+    if (maxStartsPerHour > 0) {
+      Instant now = clock.instant();
+      Optional<Instant> oldest =
+          store.startsSince(policyName, now.minus(Duration.ofHours(1)), maxStartsPerHour);
+      if (oldest.isPresent()) {
+        throw new Refused(
+            "policy '"
+                + policyName
+                + "' was started "
+                + maxStartsPerHour
+                + " times in the last hour (patchwave.rollouts.max-starts-per-hour)",
+            Duration.between(now, oldest.get().plus(Duration.ofHours(1))));
+      }
+    }
     RolloutPolicy policy;
     try {
       policy = PolicyReader.read(entry.source());

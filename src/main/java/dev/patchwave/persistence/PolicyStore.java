@@ -27,11 +27,20 @@ public class PolicyStore {
   private final Clock clock;
   private final Guardrails guardrails;
   private final CheckCatalogue checks;
+  private final int revisionsKept;
 
-  public PolicyStore(Clock clock, Guardrails guardrails, CheckCatalogue checks) {
+  public PolicyStore(
+      Clock clock,
+      Guardrails guardrails,
+      CheckCatalogue checks,
+      @org.eclipse.microprofile.config.inject.ConfigProperty(
+              name = "patchwave.policies.revisions-kept",
+              defaultValue = "20")
+          int revisionsKept) {
     this.clock = clock;
     this.guardrails = guardrails;
     this.checks = checks;
+    this.revisionsKept = Math.max(1, revisionsKept);
   }
 
   /** A stored policy together with its parsed form. */
@@ -137,6 +146,7 @@ public class PolicyStore {
     r.proposedBy = updatedBy;
     r.proposedAt = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     r.persist();
+    forgetOldRevisions(name);
     return new Change.Pending(revision(r));
   }
 
@@ -231,6 +241,25 @@ public class PolicyStore {
           RevisionRefused.Why.NOT_PENDING, "revision " + r.id + " was decided meanwhile");
     }
     PolicyRevision.getEntityManager().refresh(r);
+  }
+
+  /**
+   * Keeps the policy's newest {@code revisionsKept} revisions (the pending one among them): each
+   * proposal stores a whole policy text, so an operator proposing again and again must not grow the
+   * database without end. Decisions stay in the audit log.
+   */
+  private void forgetOldRevisions(String name) {
+    List<Long> old =
+        PolicyRevision.getEntityManager()
+            .createQuery(
+                "select r.id from PolicyRevision r where r.policyName = ?1 order by r.id desc",
+                Long.class)
+            .setParameter(1, name)
+            .setFirstResult(revisionsKept)
+            .getResultList();
+    if (!old.isEmpty()) {
+      PolicyRevision.delete("id in ?1 and status <> ?2", old, PolicyRevision.Status.PENDING);
+    }
   }
 
   private void supersedePending(String name) {

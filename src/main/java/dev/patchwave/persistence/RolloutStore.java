@@ -877,6 +877,22 @@ public class RolloutStore {
         s.scope());
   }
 
+  /** How many rollouts of {@code policy} started at or after {@code since}, and the earliest. */
+  @Transactional
+  public Optional<Instant> startsSince(String policy, Instant since, int atLeast) {
+    List<OffsetDateTime> started =
+        RolloutRecord.getEntityManager()
+            .createQuery(
+                "select r.startedAt from RolloutRecord r where r.policyName = ?1"
+                    + " and r.startedAt >= ?2 order by r.startedAt",
+                OffsetDateTime.class)
+            .setParameter(1, policy)
+            .setParameter(2, odt(since))
+            .setMaxResults(atLeast)
+            .getResultList();
+    return started.size() < atLeast ? Optional.empty() : Optional.of(started.get(0).toInstant());
+  }
+
   static OffsetDateTime odt(Instant t) {
     return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
   }

@@ -36,7 +36,8 @@ class GuardrailsApiTest {
               "patchwave.guardrails.first-wave.max-size", "10%",
               "patchwave.guardrails.first-wave.min-soak", "10m",
               "patchwave.guardrails.reboot-always.max-unavailable", "5",
-              "patchwave.guardrails.select-all", "false");
+              "patchwave.guardrails.select-all", "false",
+              "patchwave.rollouts.max-starts-per-hour", "2");
       // the test profile's own keys (%test.) win over plain ones: override both
       Map<String, String> both = new java.util.HashMap<>(shipped);
       shipped.forEach((k, v) -> both.put("%test." + k, v));
@@ -120,5 +121,42 @@ class GuardrailsApiTest {
         .body("detail", containsString("guardrails"));
     assertThat(given().get("/api/v1/rollouts").jsonPath().getList("policy", String.class))
         .doesNotContain("old-loose");
+  }
+
+  @Test
+  void aPolicyStartedTooOftenInAnHourIsRefusedWithWhenToTryAgain() {
+    String policy = QUICK_CANARY.replace("quick-canary", "often").replace("soak: 1m", "soak: 10m");
+    given()
+        .contentType("application/yaml")
+        .body(policy)
+        .put("/api/v1/policies/often")
+        .then()
+        .statusCode(201);
+    for (int i = 0; i < 2; i++) {
+      long id =
+          given()
+              .contentType(ContentType.JSON)
+              .body("{\"policy\": \"often\"}")
+              .post("/api/v1/rollouts")
+              .then()
+              .statusCode(201)
+              .extract()
+              .jsonPath()
+              .getLong("id");
+      given().post("/api/v1/rollouts/" + id + "/abort").then().statusCode(200);
+    }
+
+    io.restassured.response.Response third =
+        given()
+            .contentType(ContentType.JSON)
+            .body("{\"policy\": \"often\"}")
+            .post("/api/v1/rollouts");
+
+    assertThat(third.statusCode()).isEqualTo(429);
+    assertThat(third.contentType()).startsWith("application/problem+json");
+    assertThat(third.jsonPath().getString("type")).endsWith("/too-many-starts");
+    assertThat(third.jsonPath().getString("detail"))
+        .contains("patchwave.rollouts.max-starts-per-hour");
+    assertThat(Long.parseLong(third.header("Retry-After"))).isBetween(1L, 3600L);
   }
 }

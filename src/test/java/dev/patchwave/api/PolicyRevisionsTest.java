@@ -32,7 +32,8 @@ class PolicyRevisionsTest {
     public Map<String, String> getConfigOverrides() {
       return Map.of(
           "%test.quarkus.datasource.jdbc.url", "jdbc:h2:mem:revisions;DB_CLOSE_DELAY=-1",
-          "%test.patchwave.approval.policy-changes", "true");
+          "%test.patchwave.approval.policy-changes", "true",
+          "%test.patchwave.policies.revisions-kept", "3");
     }
   }
 
@@ -132,6 +133,25 @@ class PolicyRevisionsTest {
         .containsOnlyOnce("success")
         .filteredOn("refused"::equals)
         .hasSize(29);
+  }
+
+  @Test
+  void onlyThePolicysNewestRevisionsAreKept() {
+    bootstrap("proposed-often", "30m");
+    for (int minutes = 20; minutes >= 11; minutes--) {
+      put("proposed-often", POLICY.formatted("proposed-often", minutes + "m"), TestTokens.OPERATOR)
+          .then()
+          .statusCode(202);
+    }
+
+    List<String> kept =
+        given()
+            .auth()
+            .oauth2(TestTokens.VIEWER)
+            .get("/api/v1/policies/proposed-often/revisions")
+            .jsonPath()
+            .getList("status", String.class);
+    assertThat(kept).hasSize(3).startsWith("PENDING").containsOnlyOnce("PENDING");
   }
 
   @Test
