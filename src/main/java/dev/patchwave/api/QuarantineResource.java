@@ -44,7 +44,7 @@ public class QuarantineResource {
     this.steps = steps;
   }
 
-  @StrictJson
+  @dev.patchwave.doc.StrictJson
   public record AddRequest(String packageName, String version, String reason) {}
 
   public record Entry(

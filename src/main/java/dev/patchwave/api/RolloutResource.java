@@ -71,7 +71,7 @@ public class RolloutResource {
    * @param packages only these packages (an urgent fix alone); the policy's rules still apply
    * @param ignoreMinAge lift the policy's minPackageAge for the named packages (audited)
    */
-  @StrictJson
+  @dev.patchwave.doc.StrictJson
   public record StartRequest(
       String policy, String onConflict, List<String> packages, Boolean ignoreMinAge) {}
 

@@ -38,7 +38,7 @@ public class SimulationResource {
   }
 
   /** A version to publish, to the simulated hosts whose labels include {@code hosts}. */
-  @StrictJson
+  @dev.patchwave.doc.StrictJson
   public record Publish(String packageName, String version, Map<String, String> hosts) {}
 
   public record Published(String packageName, String version, List<String> hosts) {}

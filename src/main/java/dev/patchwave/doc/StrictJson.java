@@ -1,4 +1,4 @@
-package dev.patchwave.api;
+package dev.patchwave.doc;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
