@@ -153,6 +153,42 @@ class DeployManifestsTest {
         .contains("patchwave-ssh", "patchwave-api-tokens");
   }
 
+  @Test
+  void theDeploymentReadsItsCheckCatalogueFromTheConfigMapAndTheCatalogueIsValid()
+      throws Exception {
+    Deployment d = (Deployment) load(BASE.resolve("deployment.yaml")).get(0);
+    var pod = d.getSpec().getTemplate().getSpec();
+    var c = pod.getContainers().get(0);
+    String file =
+        c.getEnv().stream()
+            .filter(e -> e.getName().equals("PATCHWAVE_CHECKS_FILE"))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
+    String volume =
+        c.getVolumeMounts().stream()
+            .filter(m -> file.startsWith(m.getMountPath() + "/"))
+            .findFirst()
+            .orElseThrow()
+            .getName();
+    String configMap =
+        pod.getVolumes().stream()
+            .filter(v -> v.getName().equals(volume))
+            .findFirst()
+            .orElseThrow()
+            .getConfigMap()
+            .getName();
+    io.fabric8.kubernetes.api.model.ConfigMap checks =
+        (io.fabric8.kubernetes.api.model.ConfigMap)
+            load(BASE.resolve("checks-configmap.yaml")).get(0);
+    assertThat(checks.getMetadata().getName()).isEqualTo(configMap);
+    String key = file.substring(file.lastIndexOf('/') + 1);
+    dev.patchwave.policy.CheckCatalogue catalogue =
+        dev.patchwave.policy.CheckCatalogueReader.read(checks.getData().get(key));
+    assertThat(catalogue.http()).containsKey("kubelet-healthz");
+    assertThat(catalogue.allowInline()).isFalse();
+  }
+
   /** One API call: group, resource (with subresource), verb, and namespace if any. */
   record Call(String group, String resource, String verb, String namespace) {}
 
