@@ -32,9 +32,7 @@ public record ProblemDetail(
     return response(
         Type.GUARDRAIL,
         detail,
-        violations.stream()
-            .map(v -> new Problem(v.path(), dev.patchwave.doc.Location.UNKNOWN, v.text()))
-            .toList());
+        violations.stream().map(v -> unlocated(v.path(), v.text())).toList());
   }
 
   /** A {@code check-catalogue} problem listing each check outside the catalogue, by field. */
@@ -43,9 +41,12 @@ public record ProblemDetail(
     return response(
         Type.CHECK_CATALOGUE,
         detail,
-        refusals.stream()
-            .map(r -> new Problem(r.path(), dev.patchwave.doc.Location.UNKNOWN, r.message()))
-            .toList());
+        refusals.stream().map(r -> unlocated(r.path(), r.message())).toList());
+  }
+
+  /** A problem of a stored policy, named by its path (the stored text is not the caller's). */
+  private static Problem unlocated(String path, String message) {
+    return new Problem(path, dev.patchwave.doc.Location.UNKNOWN, message);
   }
 
   public static Response response(Type type, String detail, List<Problem> problems) {

@@ -91,7 +91,7 @@ public final class HealthChecker {
   }
 
   HealthCheck check(CheckSpec spec) {
-    if (!catalogue.allowInline() && inline(spec)) {
+    if (!catalogue.allowInline() && CheckCatalogue.isInline(spec)) {
       // a rollout stored before the controller refused inline checks: never run them, never pass
       return new HealthCheck() {
         @Override
@@ -133,12 +133,6 @@ public final class HealthChecker {
                         Optional.ofNullable(
                             catalogue.prometheus().get(CheckCatalogue.DEFAULT_DATASOURCE)));
     return new PrometheusQueryCheck(p, source, this::client, json);
-  }
-
-  static boolean inline(CheckSpec spec) {
-    return spec instanceof RolloutPolicy.SshCheck s && s.check().isEmpty()
-        || spec instanceof RolloutPolicy.HttpCheck h && h.url().isPresent()
-        || spec instanceof RolloutPolicy.PrometheusCheck p && p.url().isPresent();
   }
 
   /** The client for a datasource: the shared one, or one that trusts only its CA file. */

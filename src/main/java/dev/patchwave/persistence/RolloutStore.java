@@ -877,7 +877,10 @@ public class RolloutStore {
         s.scope());
   }
 
-  /** How many rollouts of {@code policy} started at or after {@code since}, and the earliest. */
+  /**
+   * When {@code policy} was started at least {@code atLeast} times at or after {@code since}: the
+   * earliest of those starts (the one whose hour frees a start first); empty if fewer.
+   */
   @Transactional
   public Optional<Instant> startsSince(String policy, Instant since, int atLeast) {
     List<OffsetDateTime> started =

@@ -91,6 +91,13 @@ public record CheckCatalogue(
     return new CheckCatalogue(ssh, http, all, allowInline);
   }
 
+  /** Whether {@code check} holds its own command or URL rather than naming a catalogue entry. */
+  public static boolean isInline(CheckSpec check) {
+    return check instanceof RolloutPolicy.SshCheck s && s.check().isEmpty()
+        || check instanceof RolloutPolicy.HttpCheck h && h.url().isPresent()
+        || check instanceof RolloutPolicy.PrometheusCheck p && p.url().isPresent();
+  }
+
   /** Where a policy leaves the catalogue, and why. */
   public record Refusal(String path, String message) {}
 

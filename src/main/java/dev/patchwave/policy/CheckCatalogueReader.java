@@ -11,8 +11,6 @@ import dev.patchwave.doc.Node;
 import dev.patchwave.policy.CheckCatalogue.Datasource;
 import dev.patchwave.policy.CheckCatalogue.HttpTarget;
 import dev.patchwave.policy.CheckCatalogue.SshCommand;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +19,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -46,8 +43,6 @@ public final class CheckCatalogueReader {
   static final int MAX_ENTRIES = 500;
   private static final Pattern WORD = Pattern.compile("[^\\x00]{1,4096}");
   private static final Pattern ARG_PATTERN = Pattern.compile("[^\\x00]{1,512}");
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
-  private static final Set<String> PLACEHOLDERS = Set.of("host.name", "host.address");
   private static final Pattern FILE = Pattern.compile("/[^\\x00]{0,4095}");
 
   private CheckCatalogueReader() {}
@@ -125,7 +120,8 @@ public final class CheckCatalogueReader {
           b.problem(child(path, "command"), f.get("command").location(), "must not be empty");
         }
         for (int i = 0; i < command.size(); i++) {
-          placeholders(command.get(i), index(child(path, "command"), i), f.get("command"));
+          HostUrls.placeholders(
+              b, command.get(i), index(child(path, "command"), i), f.get("command"));
         }
       }
       List<String> patterns =
@@ -156,7 +152,7 @@ public final class CheckCatalogueReader {
         return null;
       }
       String name = name(f);
-      String url = f.readRequired("url", (v, p) -> url(v, p, true));
+      String url = f.readRequired("url", (v, p) -> HostUrls.url(b, v, p, true));
       return name == null || url == null ? null : new HttpTarget(name, url);
     }
 
@@ -166,7 +162,7 @@ public final class CheckCatalogueReader {
         return null;
       }
       String name = name(f);
-      String url = f.readRequired("url", (v, p) -> url(v, p, false));
+      String url = f.readRequired("url", (v, p) -> HostUrls.url(b, v, p, false));
       Optional<String> token = Optional.ofNullable(f.read("bearerTokenFile", null, this::file));
       Optional<String> ca = Optional.ofNullable(f.read("caFile", null, this::file));
       return name == null || url == null ? null : new Datasource(name, url, token, ca);
@@ -174,55 +170,6 @@ public final class CheckCatalogueReader {
 
     String file(Node n, String path) {
       return b.matching(n, path, FILE, "an absolute file path");
-    }
-
-    /** An http(s) URL with a host; a datasource's (no placeholders) also without query or #. */
-    String url(Node n, String path, boolean withPlaceholders) {
-      String s = b.string(n, path);
-      if (s == null) {
-        return null;
-      }
-      if (withPlaceholders) {
-        placeholders(s, path, n);
-      }
-      String probe = PLACEHOLDER.matcher(s).replaceAll("placeholder");
-      try {
-        URI u = new URI(probe);
-        boolean base = withPlaceholders || u.getRawQuery() == null && u.getRawFragment() == null;
-        if (("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-            && u.getHost() != null
-            && u.getRawUserInfo() == null
-            && base) {
-          return s;
-        }
-      } catch (URISyntaxException e) {
-        // reported below
-      }
-      b.problem(
-          path,
-          n.location(),
-          (withPlaceholders
-                  ? "expected an http:// or https:// URL with a host"
-                  : "expected an http:// or https:// base URL with a host, without query or"
-                      + " fragment")
-              + " and no user info, found '"
-              + Binder.abbreviate(s)
-              + "'");
-      return null;
-    }
-
-    void placeholders(String s, String path, Node n) {
-      Matcher m = PLACEHOLDER.matcher(s);
-      while (m.find()) {
-        if (!PLACEHOLDERS.contains(m.group(1))) {
-          b.problem(
-              path,
-              n.location(),
-              "unknown placeholder ${"
-                  + Binder.abbreviate(m.group(1))
-                  + "}; expected ${host.name} or ${host.address}");
-        }
-      }
     }
   }
 }

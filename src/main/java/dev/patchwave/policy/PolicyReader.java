@@ -27,8 +27,6 @@ import dev.patchwave.policy.RolloutPolicy.Trigger;
 import dev.patchwave.policy.RolloutPolicy.Wave;
 import dev.patchwave.policy.Selector.Operator;
 import dev.patchwave.policy.Selector.Requirement;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -67,8 +65,6 @@ public final class PolicyReader {
   static final int MAX_CHECKS = 50;
   private static final Pattern SIZE_PERCENT = Pattern.compile("(\\d{1,3})%");
   private static final Pattern CLOCK = Pattern.compile("([01]\\d|2[0-4]):([0-5]\\d)");
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
-  private static final Set<String> URL_PLACEHOLDERS = Set.of("host.name", "host.address");
   private static final Pattern CONDITION_TYPE = Pattern.compile("[A-Z][A-Za-z0-9]{0,62}");
   private static final Pattern ARG = Pattern.compile("[^\\x00]{1,4096}");
   private static final String ARG_WHAT = "a command argument (no NUL characters)";
@@ -602,7 +598,7 @@ public final class PolicyReader {
               "target",
               null,
               (v, p) -> b.matching(v, p, Names.OBJECT_NAME, Names.OBJECT_NAME_WHAT));
-      String url = f.read("url", null, (v, p) -> url(v, p, true));
+      String url = f.read("url", null, (v, p) -> HostUrls.url(b, v, p, true));
       int status = f.read("expectStatus", 200, (v, p) -> b.integer(v, p, 100, 599));
       Duration timeout = f.read("timeout", Duration.ofSeconds(10), b::duration);
       return target == null && url == null
@@ -656,7 +652,8 @@ public final class PolicyReader {
                       "a PromQL query of at most 4096 characters"));
       Optional<Double> min = Optional.ofNullable(f.read("min", null, this::number));
       Optional<Double> max = Optional.ofNullable(f.read("max", null, this::number));
-      Optional<String> url = Optional.ofNullable(f.read("url", null, (v, p) -> url(v, p, false)));
+      Optional<String> url =
+          Optional.ofNullable(f.read("url", null, (v, p) -> HostUrls.url(b, v, p, false)));
       Optional<String> datasource =
           Optional.ofNullable(
               f.read(
@@ -673,7 +670,7 @@ public final class PolicyReader {
         b.problem(child(path, "min"), f.get("min").location(), "min is larger than max");
       }
       if (query != null) {
-        checkPlaceholders(query, child(path, "query"), f.get("query"));
+        HostUrls.placeholders(b, query, child(path, "query"), f.get("query"));
       }
       return query == null
           ? null
@@ -695,57 +692,6 @@ public final class PolicyReader {
       }
       b.problem(path, n.location(), "expected a number, found " + n.kindName());
       return null;
-    }
-
-    String url(Node n, String path, boolean placeholders) {
-      String s = b.string(n, path);
-      if (s == null) {
-        return null;
-      }
-      if (placeholders) {
-        checkPlaceholders(s, path, n);
-      }
-      String probe = PLACEHOLDER.matcher(s).replaceAll("placeholder");
-      try {
-        URI u = new URI(probe);
-        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())
-            || u.getHost() == null) {
-          b.problem(
-              path,
-              n.location(),
-              "expected an http:// or https:// URL with a host, found '"
-                  + Binder.abbreviate(s)
-                  + "'");
-          return null;
-        }
-        if (!placeholders && (u.getRawQuery() != null || u.getRawFragment() != null)) {
-          b.problem(
-              path,
-              n.location(),
-              "expected a Prometheus base URL without query or fragment, found '"
-                  + Binder.abbreviate(s)
-                  + "'");
-          return null;
-        }
-      } catch (URISyntaxException e) {
-        b.problem(path, n.location(), "not a valid URL: " + Binder.abbreviate(e.getReason()));
-        return null;
-      }
-      return s;
-    }
-
-    void checkPlaceholders(String s, String path, Node n) {
-      Matcher m = PLACEHOLDER.matcher(s);
-      while (m.find()) {
-        if (!URL_PLACEHOLDERS.contains(m.group(1))) {
-          b.problem(
-              path,
-              n.location(),
-              "unknown placeholder ${"
-                  + Binder.abbreviate(m.group(1))
-                  + "}; expected ${host.name} or ${host.address}");
-        }
-      }
     }
 
     Failure failure(Node n, String path) {
