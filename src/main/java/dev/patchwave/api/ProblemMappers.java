@@ -3,6 +3,7 @@ package dev.patchwave.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.patchwave.api.ProblemDetail.Type;
 import dev.patchwave.doc.DocumentException;
+import dev.patchwave.security.ApiTokenMechanism;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -89,13 +90,17 @@ public class ProblemMappers {
   }
 
   @ServerExceptionMapper
-  public Response unauthenticated(io.quarkus.security.UnauthorizedException e) {
-    return unauthorized();
+  public Response unauthenticated(
+      io.quarkus.security.UnauthorizedException e,
+      jakarta.ws.rs.container.ContainerRequestContext r) {
+    return unauthorized(r);
   }
 
   @ServerExceptionMapper
-  public Response authenticationFailed(io.quarkus.security.AuthenticationFailedException e) {
-    return unauthorized();
+  public Response authenticationFailed(
+      io.quarkus.security.AuthenticationFailedException e,
+      jakarta.ws.rs.container.ContainerRequestContext r) {
+    return unauthorized(r);
   }
 
   @ServerExceptionMapper
@@ -106,7 +111,11 @@ public class ProblemMappers {
             + " approver approves waves and releases quarantines)");
   }
 
-  private static Response unauthorized() {
+  private static Response unauthorized(jakarta.ws.rs.container.ContainerRequestContext r) {
+    if ("GET".equals(r.getMethod()) && r.getUriInfo().getPath().startsWith("/console/")) {
+      // a person opening a console page without a (valid) session: to the login page
+      return Response.seeOther(java.net.URI.create(ApiTokenMechanism.LOGIN_PAGE)).build();
+    }
     return Response.fromResponse(
             ProblemDetail.response(
                 Type.UNAUTHORIZED,

@@ -67,8 +67,10 @@ public class RequestGuard {
     rc.next();
   }
 
-  private static void refuse(
-      RoutingContext rc, int status, String type, String title, String detail) {
+  /**
+   * Answers problem+json and closes; {@code title} and {@code detail} are fixed texts (no quotes).
+   */
+  static void refuse(RoutingContext rc, int status, String type, String title, String detail) {
     rc.response()
         .setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, ProblemDetail.MEDIA_TYPE)

@@ -93,7 +93,7 @@ public record RolloutView(
   }
 
   /** The view of a summary read from the store. */
-  static RolloutView of(RolloutStore.Summary summary) {
+  public static RolloutView of(RolloutStore.Summary summary) {
     RolloutState s = summary.state();
     Map<Integer, Map<HostPhase, Integer>> counts = summary.counts();
     List<WaveView> waves = new java.util.ArrayList<>();

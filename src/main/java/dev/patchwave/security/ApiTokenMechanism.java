@@ -7,29 +7,47 @@ import io.quarkus.vertx.http.runtime.security.ChallengeData;
 import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
 
 /**
- * Reads {@code Authorization: Bearer pw_...}. Bearer tokens without the {@code pw_} prefix are left
- * to the next mechanism (OIDC, when enabled), so both kinds of token work side by side.
+ * Reads {@code Authorization: Bearer pw_...}, or, without that header, the web console's session
+ * cookie ({@value #SESSION_COOKIE}, set at the console's login: {@code HttpOnly}, {@code
+ * SameSite=Strict}), which holds the same kind of token. Bearer tokens without the {@code pw_}
+ * prefix are left to the next mechanism (OIDC, when enabled), so both kinds of token work side by
+ * side. A request authenticated by the cookie must carry the console's CSRF token to change
+ * anything (the API's {@code CsrfGuard}).
  */
 @ApplicationScoped
 public class ApiTokenMechanism implements HttpAuthenticationMechanism {
 
   private static final String BEARER = "bearer ";
 
+  /** The console's session cookie: an API token, never readable by scripts. */
+  public static final String SESSION_COOKIE = "pw_session";
+
+  private static final String CONSOLE = "/console/";
+  public static final String LOGIN_PAGE = "/console/login";
+
   @Override
   public Uni<SecurityIdentity> authenticate(
       RoutingContext context, IdentityProviderManager identityProviderManager) {
     String header = context.request().getHeader("Authorization");
-    if (header == null
-        || header.length() <= BEARER.length()
+    String token;
+    if (header == null) {
+      var cookie = context.request().getCookie(SESSION_COOKIE);
+      if (cookie == null) {
+        return Uni.createFrom().nullItem();
+      }
+      token = cookie.getValue();
+    } else if (header.length() <= BEARER.length()
         || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return Uni.createFrom().nullItem();
+    } else {
+      token = header.substring(BEARER.length()).trim();
     }
-    String token = header.substring(BEARER.length()).trim();
     if (!token.startsWith(ApiTokens.PREFIX)) {
       return Uni.createFrom().nullItem();
     }
@@ -39,6 +57,11 @@ public class ApiTokenMechanism implements HttpAuthenticationMechanism {
 
   @Override
   public Uni<ChallengeData> getChallenge(RoutingContext context) {
+    if (context.request().method() == HttpMethod.GET
+        && context.request().path().startsWith(CONSOLE)) {
+      // a person opening a console page without a session: to the login page
+      return Uni.createFrom().item(new ChallengeData(303, "Location", LOGIN_PAGE));
+    }
     return Uni.createFrom()
         .item(new ChallengeData(401, "WWW-Authenticate", "Bearer realm=\"patchwave\""));
   }

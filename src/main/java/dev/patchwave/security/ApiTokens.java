@@ -39,7 +39,7 @@ import org.jboss.logging.Logger;
 public class ApiTokens {
 
   private static final Logger LOG = Logger.getLogger(ApiTokens.class);
-  static final String PREFIX = "pw_";
+  public static final String PREFIX = "pw_";
   private static final Duration RECHECK = Duration.ofSeconds(2);
 
   private final Optional<String> configuredFile;

@@ -1,0 +1,143 @@
+package dev.patchwave.api.console;
+
+import dev.patchwave.api.CsrfGuard;
+import dev.patchwave.security.ApiToken;
+import dev.patchwave.security.ApiTokenMechanism;
+import dev.patchwave.security.ApiTokens;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import jakarta.annotation.security.PermitAll;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.NewCookie;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The console's login: a person pastes an API token once; the controller checks it and keeps it in
+ * a session cookie that scripts cannot read ({@code HttpOnly}, {@code SameSite=Strict}, {@code
+ * Secure} over TLS), with a fresh CSRF token beside it. The token is never put in a URL. Every
+ * request after that is authenticated by the cookie exactly as the API authenticates a bearer token
+ * (same roles, same audit); what changes anything also needs the CSRF token ({@link CsrfGuard}).
+ */
+@Path("/console")
+@PermitAll
+public class ConsoleLogin {
+
+  private static final Logger LOG = Logger.getLogger(ConsoleLogin.class);
+
+  private final ApiTokens tokens;
+
+  public ConsoleLogin(ApiTokens tokens) {
+    this.tokens = tokens;
+  }
+
+  @CheckedTemplate(basePath = "console", requireTypeSafeExpressions = false)
+  static class Templates {
+    static native TemplateInstance login(String csrf, String error);
+  }
+
+  @GET
+  @Produces(MediaType.TEXT_HTML)
+  public Response root() {
+    return Response.seeOther(URI.create("/console/rollouts")).build();
+  }
+
+  @GET
+  @Path("login")
+  @Produces(MediaType.TEXT_HTML)
+  public Response loginPage(@Context UriInfo uri) {
+    // a new CSRF token for every login form: the form proves it came from this page
+    String csrf = CsrfGuard.newToken();
+    return Response.ok(Templates.login(csrf, null))
+        .cookie(cookie(CsrfGuard.COOKIE, csrf, uri))
+        .build();
+  }
+
+  @POST
+  @Path("login")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  @Produces(MediaType.TEXT_HTML)
+  public Response login(
+      @FormParam("token") String token,
+      @FormParam("csrf") String csrf,
+      @CookieParam(CsrfGuard.COOKIE) String expectedCsrf,
+      @Context UriInfo uri) {
+    if (!CsrfGuard.matches(expectedCsrf, csrf)) {
+      return again(403, "The login form expired. Please try again.", uri);
+    }
+    String presented = token == null ? "" : token.strip();
+    Optional<ApiToken> found =
+        presented.startsWith(ApiTokens.PREFIX) ? tokens.find(presented) : Optional.empty();
+    if (found.isEmpty()) {
+      LOG.infof("console login refused (unknown token)");
+      return again(401, "That token is not valid.", uri);
+    }
+    LOG.infof("console login: %s", found.get().name());
+    // a fresh CSRF token with every session
+    return Response.seeOther(URI.create("/console/rollouts"))
+        .cookie(
+            cookie(ApiTokenMechanism.SESSION_COOKIE, presented, uri),
+            cookie(CsrfGuard.COOKIE, CsrfGuard.newToken(), uri))
+        .build();
+  }
+
+  /** Ends the session: both cookies expire. Needs the CSRF header like every change. */
+  @POST
+  @Path("logout")
+  public Response logout(@Context UriInfo uri) {
+    return Response.noContent()
+        .header("HX-Redirect", ApiTokenMechanism.LOGIN_PAGE)
+        .cookie(expired(ApiTokenMechanism.SESSION_COOKIE, uri), expired(CsrfGuard.COOKIE, uri))
+        .build();
+  }
+
+  private Response again(int status, String error, UriInfo uri) {
+    String csrf = CsrfGuard.newToken();
+    return Response.status(status)
+        .type(MediaType.TEXT_HTML)
+        .entity(Templates.login(csrf, error))
+        .cookie(cookie(CsrfGuard.COOKIE, csrf, uri))
+        .build();
+  }
+
+  /**
+   * A session cookie (no expiry: gone when the browser closes) for the whole site, never sent by
+   * another site's page, never readable by a script, only over TLS when the console is served over
+   * TLS.
+   */
+  static NewCookie cookie(String name, String value, UriInfo uri) {
+    return new NewCookie.Builder(name)
+        .value(value)
+        .path("/")
+        .httpOnly(true)
+        .secure(isTls(uri))
+        .sameSite(NewCookie.SameSite.STRICT)
+        .build();
+  }
+
+  private static NewCookie expired(String name, UriInfo uri) {
+    return new NewCookie.Builder(name)
+        .value("")
+        .path("/")
+        .maxAge(0)
+        .httpOnly(true)
+        .secure(isTls(uri))
+        .sameSite(NewCookie.SameSite.STRICT)
+        .build();
+  }
+
+  private static boolean isTls(UriInfo uri) {
+    return "https".equalsIgnoreCase(uri.getBaseUri().getScheme());
+  }
+}
