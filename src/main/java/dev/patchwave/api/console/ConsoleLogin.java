@@ -1,6 +1,7 @@
 package dev.patchwave.api.console;
 
 import dev.patchwave.api.CsrfGuard;
+import dev.patchwave.persistence.AuditLog;
 import dev.patchwave.security.ApiToken;
 import dev.patchwave.security.ApiTokenMechanism;
 import dev.patchwave.security.ApiTokens;
@@ -37,9 +38,11 @@ public class ConsoleLogin {
   private static final Logger LOG = Logger.getLogger(ConsoleLogin.class);
 
   private final ApiTokens tokens;
+  private final AuditLog audit;
 
-  public ConsoleLogin(ApiTokens tokens) {
+  public ConsoleLogin(ApiTokens tokens, AuditLog audit) {
     this.tokens = tokens;
+    this.audit = audit;
   }
 
   @CheckedTemplate(basePath = "console", requireTypeSafeExpressions = false)
@@ -83,7 +86,8 @@ public class ConsoleLogin {
       LOG.infof("console login refused (unknown token)");
       return again(401, "That token is not valid.", uri);
     }
-    LOG.infof("console login: %s", found.get().name());
+    // a session is audited when it begins (a refused login is only logged: anyone can send one)
+    audit.record(found.get().name(), "console.login", "console", AuditLog.Outcome.SUCCESS, 303, "");
     // a fresh CSRF token with every session
     return Response.seeOther(URI.create("/console/rollouts"))
         .cookie(

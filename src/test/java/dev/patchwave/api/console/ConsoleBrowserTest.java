@@ -336,11 +336,6 @@ class ConsoleBrowserTest {
     open("/console/login");
     driver.findElement(By.id("token")).sendKeys(token);
     driver.findElement(By.id("login")).click();
-    try {
-      shot("debug-after-login");
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
     waitFor().until(ExpectedConditions.urlMatches(".*/console/rollouts$"));
     assertThat(driver.findElement(By.id("who")).getText()).startsWith(name);
   }

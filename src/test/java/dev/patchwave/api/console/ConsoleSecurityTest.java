@@ -107,6 +107,11 @@ class ConsoleSecurityTest {
                     .contains("Path=/")
                     .doesNotContainIgnoringCase("Secure")); // plain HTTP here: no Secure
     assertThat(r.header("Location")).doesNotContain(TestTokens.VIEWER);
+    // the session's start is audited, under the token's name, without the token
+    TestTokens.actAsAdmin();
+    var audit = given().queryParam("action", "console.login").get("/api/v1/audit").jsonPath();
+    assertThat(audit.getList("actor", String.class)).contains("vera");
+    assertThat(audit.prettify()).doesNotContain(TestTokens.VIEWER);
   }
 
   @Test
