@@ -7,6 +7,7 @@ import dev.patchwave.plan.WavePlanner;
 import dev.patchwave.policy.CheckCatalogue;
 import dev.patchwave.policy.Guardrails;
 import dev.patchwave.policy.Names;
+import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -294,21 +295,37 @@ public class PolicyResource {
       summary = "The plan this policy would make now",
       description = "Which host goes in which wave and batch, and why. Nothing is started.")
   public Response plan(@PathParam("name") String name) {
-    PolicyStore.Entry entry = find(name);
+    return planNow(find(name).policy());
+  }
+
+  /**
+   * The plan {@code policy} makes against the inventory now, or the guardrails or checks it breaks
+   * now (a policy stored before a guardrail was tightened is held to the one in force).
+   */
+  Response planNow(RolloutPolicy policy) {
+    String name = policy.name();
     var inventory = hosts.hosts();
-    var plan = WavePlanner.plan(entry.policy(), inventory, clock.instant());
-    // a policy stored before a guardrail was tightened is held to the guardrails in force now
-    var broken = guardrails.check(entry.policy(), plan.selectedHosts(), inventory.size());
+    var plan = WavePlanner.plan(policy, inventory, clock.instant());
+    var broken = guardrails.check(policy, plan.selectedHosts(), inventory.size());
     if (!broken.isEmpty()) {
       return ProblemDetail.guardrails(
           "policy '" + name + "' breaks the controller's guardrails", broken);
     }
-    var outside = checks.check(entry.policy());
+    var outside = checks.check(policy);
     if (!outside.isEmpty()) {
       return ProblemDetail.checks(
           "policy '" + name + "' has checks outside the controller's check catalogue", outside);
     }
     return Response.ok(PlanView.of(plan)).type(MediaType.APPLICATION_JSON).build();
+  }
+
+  /** A policy text read as a PUT reads it, for a plan; nothing is stored. */
+  RolloutPolicy readUnstored(byte[] bytes) throws DocumentException {
+    String body = bytes == null ? null : dev.patchwave.doc.Utf8.decode(bytes);
+    if (body == null || body.isBlank()) {
+      throw new BadRequestException("the request body must hold the policy (YAML or JSON)");
+    }
+    return store.read(body);
   }
 
   private PolicyStore.Entry find(String name) {

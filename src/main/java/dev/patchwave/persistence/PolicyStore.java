@@ -332,13 +332,7 @@ public class PolicyStore {
   private RolloutPolicy validate(String name, String source, DocumentParser.Format format)
       throws DocumentException {
     Node root = DocumentParser.parse(source, format);
-    RolloutPolicy policy = PolicyReader.bind(root);
-    List<dev.patchwave.doc.Problem> problems =
-        new java.util.ArrayList<>(Guardrails.problems(guardrails.check(policy), root));
-    problems.addAll(CheckCatalogue.problems(checks.check(policy), root));
-    if (!problems.isEmpty()) {
-      throw new DocumentException(problems);
-    }
+    RolloutPolicy policy = checked(root);
     if (!policy.name().equals(name)) {
       throw new DocumentException(
           new dev.patchwave.doc.Problem(
@@ -349,6 +343,27 @@ public class PolicyStore {
                   + "' does not match the name '"
                   + name
                   + "' in the request"));
+    }
+    return policy;
+  }
+
+  /**
+   * Reads {@code source} (YAML or JSON) as a PUT would, within the guardrails and the check
+   * catalogue in force, and stores nothing: a policy to plan before it is written.
+   *
+   * @throws DocumentException with every problem, located
+   */
+  public RolloutPolicy read(String source) throws DocumentException {
+    return checked(DocumentParser.parse(source, DocumentParser.Format.sniff(source)));
+  }
+
+  private RolloutPolicy checked(Node root) throws DocumentException {
+    RolloutPolicy policy = PolicyReader.bind(root);
+    List<dev.patchwave.doc.Problem> problems =
+        new java.util.ArrayList<>(Guardrails.problems(guardrails.check(policy), root));
+    problems.addAll(CheckCatalogue.problems(checks.check(policy), root));
+    if (!problems.isEmpty()) {
+      throw new DocumentException(problems);
     }
     return policy;
   }

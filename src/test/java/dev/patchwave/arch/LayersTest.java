@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  *   metrics -> engine, host, persistence      notify -> engine
  *   api -> engine, host, persistence, security
  *   app -> anything; nothing uses app or api
+ *   cli -> nothing (an HTTP client of the API, packaged alone); nothing uses cli
  * </pre>
  *
  * Ports sit with their users (the engine's {@code NodeOperations}, the schedule's {@code Sleeper});
@@ -75,6 +76,8 @@ class LayersTest {
         .definedBy("dev.patchwave.api..")
         .layer("App")
         .definedBy("dev.patchwave.app..")
+        .layer("Cli")
+        .definedBy("dev.patchwave.cli..")
         .whereLayer("Core")
         .mayOnlyAccessLayers("Core")
         .whereLayer("InventoryFile")
@@ -102,6 +105,10 @@ class LayersTest {
         .whereLayer("Api")
         .mayNotBeAccessedByAnyLayer()
         .whereLayer("App")
+        .mayNotBeAccessedByAnyLayer()
+        .whereLayer("Cli")
+        .mayNotAccessAnyLayer()
+        .whereLayer("Cli")
         .mayNotBeAccessedByAnyLayer()
         .check(classes);
   }
