@@ -137,6 +137,7 @@ public class PolicyResource {
     if (body == null || body.isBlank()) {
       throw new BadRequestException("the request body must hold the policy (YAML or JSON)");
     }
+    refuseIfKubernetesOwned(name, "changed");
     PolicyStore.Change change = store.put(name, body, actor(), reviewPolicyChanges);
     if (change instanceof PolicyStore.Change.Pending p) {
       // loosens safety: waits for a second person (202, with where to find the revision)
@@ -281,6 +282,7 @@ public class PolicyResource {
   @Operation(summary = "Delete a policy")
   public Response delete(@PathParam("name") String name) {
     checkName(name);
+    refuseIfKubernetesOwned(name, "deleted");
     if (!store.delete(name)) {
       throw new NotFoundException("no policy named '" + name + "'");
     }
@@ -333,6 +335,28 @@ public class PolicyResource {
     return store
         .get(name)
         .orElseThrow(() -> new NotFoundException("no policy named '" + name + "'"));
+  }
+
+  /**
+   * A policy that a {@code RolloutPolicy} resource owns changes only through that resource (it
+   * would otherwise be written back at the next reconcile): 409 naming it.
+   */
+  private void refuseIfKubernetesOwned(String name, String what) {
+    store
+        .get(name)
+        .filter(e -> e.origin() == dev.patchwave.persistence.StoredPolicy.Origin.KUBERNETES)
+        .ifPresent(
+            e -> {
+              throw new jakarta.ws.rs.ClientErrorException(
+                  "policy '"
+                      + name
+                      + "' is managed by the RolloutPolicy resource "
+                      + e.originRef()
+                      + " in Kubernetes; it is "
+                      + what
+                      + " there (kubectl)",
+                  Response.Status.CONFLICT);
+            });
   }
 
   static void checkName(String name) {

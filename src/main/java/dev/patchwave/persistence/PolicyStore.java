@@ -24,6 +24,9 @@ import java.util.Optional;
 @ApplicationScoped
 public class PolicyStore {
 
+  /** The proposer of a change a Kubernetes resource made: {@code kubernetes:namespace/name}. */
+  public static final String KUBERNETES_ACTOR = "kubernetes:";
+
   private final Clock clock;
   private final Guardrails guardrails;
   private final CheckCatalogue checks;
@@ -43,12 +46,18 @@ public class PolicyStore {
     this.revisionsKept = Math.max(1, revisionsKept);
   }
 
-  /** A stored policy together with its parsed form. */
+  /**
+   * A stored policy together with its parsed form.
+   *
+   * @param originRef the file it was imported from, or the {@code namespace/name} of the Kubernetes
+   *     resource that owns it; null for the API
+   */
   public record Entry(
       String name,
       String source,
       String format,
       StoredPolicy.Origin origin,
+      String originRef,
       long revision,
       OffsetDateTime updatedAt,
       String updatedBy,
@@ -124,8 +133,25 @@ public class PolicyStore {
   @Transactional
   public Change put(String name, String source, String updatedBy, boolean review)
       throws DocumentException {
+    return put(name, source, updatedBy, review, StoredPolicy.Origin.API, null);
+  }
+
+  /**
+   * As {@link #put(String, String, String, boolean)}, for a policy that {@code origin} owns: a
+   * Kubernetes resource ({@code originRef} = its {@code namespace/name}, the proposer {@value
+   * #KUBERNETES_ACTOR}{@code namespace/name}).
+   */
+  @Transactional
+  public Change put(
+      String name,
+      String source,
+      String updatedBy,
+      boolean review,
+      StoredPolicy.Origin origin,
+      String originRef)
+      throws DocumentException {
     if (!review) {
-      return new Change.Applied(save(name, source, StoredPolicy.Origin.API, null, null, updatedBy));
+      return new Change.Applied(save(name, source, origin, originRef, null, updatedBy));
     }
     DocumentParser.Format format = DocumentParser.Format.sniff(source);
     RolloutPolicy policy = validate(name, source, format);
@@ -133,7 +159,7 @@ public class PolicyStore {
     List<String> loosens =
         row == null ? PolicyChange.CREATION : PolicyChange.loosening(entry(row).policy(), policy);
     if (loosens.isEmpty()) {
-      return new Change.Applied(save(name, source, StoredPolicy.Origin.API, null, null, updatedBy));
+      return new Change.Applied(save(name, source, origin, originRef, null, updatedBy));
     }
     supersedePending(name);
     PolicyRevision r = new PolicyRevision();
@@ -193,6 +219,16 @@ public class PolicyStore {
               + "); propose the change again");
     }
     decide(r, PolicyRevision.Status.APPLIED, approver);
+    // a revision a Kubernetes resource proposed stays owned by that resource
+    if (r.proposedBy.startsWith(KUBERNETES_ACTOR)) {
+      return save(
+          name,
+          r.source,
+          StoredPolicy.Origin.KUBERNETES,
+          r.proposedBy.substring(KUBERNETES_ACTOR.length()),
+          null,
+          approver);
+    }
     return save(name, r.source, StoredPolicy.Origin.API, null, null, approver);
   }
 
@@ -315,6 +351,9 @@ public class PolicyStore {
       // An API edit keeps these: the file is imported again only once it changes.
       row.originFile = originFile;
       row.originSha256 = originSha256;
+    } else if (origin == StoredPolicy.Origin.KUBERNETES) {
+      row.originFile = originFile;
+      row.originSha256 = null;
     }
     row.revision++;
     row.updatedAt = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
@@ -395,6 +434,7 @@ public class PolicyStore {
         row.source,
         row.format,
         row.origin,
+        row.origin == StoredPolicy.Origin.API ? null : row.originFile,
         row.revision,
         row.updatedAt,
         row.updatedBy,

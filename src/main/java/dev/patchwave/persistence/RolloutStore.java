@@ -462,6 +462,14 @@ public class RolloutStore {
         .findFirst();
   }
 
+  /** The newest rollout of {@code policyName}, if it ever had one. */
+  @Transactional
+  public Optional<RolloutRecord> latestOf(String policyName) {
+    return RolloutRecord.<RolloutRecord>find(
+            "policyName", io.quarkus.panache.common.Sort.descending("id"), policyName)
+        .firstResultOptional();
+  }
+
   @Transactional
   public List<RolloutRecord> list(Optional<String> phase) {
     return phase

@@ -18,7 +18,12 @@ public class StoredPolicy extends PanacheEntityBase {
     /** Imported from {@code patchwave.policies.dir}. */
     FILE,
     /** Written through the API. */
-    API
+    API,
+    /**
+     * A {@code RolloutPolicy} resource in Kubernetes ({@code origin_file} holds its {@code
+     * namespace/name}); only that resource changes it.
+     */
+    KUBERNETES
   }
 
   @Id
