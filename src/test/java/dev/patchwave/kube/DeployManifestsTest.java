@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -64,6 +65,15 @@ class DeployManifestsTest {
             .withKind("ServiceMonitor")
             .withPlural("servicemonitors")
             .withScope("Namespaced")
+            .build());
+    server.expectCustomResource(
+        new io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext.Builder()
+            .withGroup("patchwave.dev")
+            .withVersion("v1")
+            .withKind("RolloutPolicy")
+            .withPlural("rolloutpolicies")
+            .withScope("Namespaced")
+            .withStatusSubresource(true)
             .build());
     client = server.createClient();
   }
@@ -126,7 +136,8 @@ class DeployManifestsTest {
             "Deployment",
             "Service",
             "PodDisruptionBudget",
-            "ServiceMonitor");
+            "ServiceMonitor",
+            "CustomResourceDefinition");
   }
 
   @Test
@@ -321,14 +332,65 @@ class DeployManifestsTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(election::isLeader);
       }
     }
-    Set<Call> calls = new java.util.LinkedHashSet<>();
+    // a RolloutPolicy resource reconciled: watched, its status written, an Event recorded
+    client
+        .genericKubernetesResources(PolicyResources.CONTEXT)
+        .inNamespace("patchwave")
+        .resource(
+            new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                .withApiVersion("patchwave.dev/v1")
+                .withKind("RolloutPolicy")
+                .withNewMetadata()
+                .withName("p1")
+                .withNamespace("patchwave")
+                .endMetadata()
+                .addToAdditionalProperties("spec", Map.of("waves", List.of()))
+                .build())
+        .create();
+    // (that create is the test's, not the controller's)
+    List<Call> beforeTheResource = new ArrayList<>();
+    RecordedRequest earlier;
+    while ((earlier = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+      beforeTheResource.add(call(earlier));
+    }
+    beforeTheResource.remove(new Call("patchwave.dev", "rolloutpolicies", "create", "patchwave"));
+    try (PolicyResources resources =
+        PolicyResources.start(
+            client,
+            "patchwave",
+            new AppliedTarget(),
+            () -> true,
+            Clock.systemUTC(),
+            Duration.ofMillis(100))) {
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  client
+                          .genericKubernetesResources(PolicyResources.CONTEXT)
+                          .inNamespace("patchwave")
+                          .withName("p1")
+                          .get()
+                          .getAdditionalProperties()
+                          .get("status")
+                      != null);
+    }
+    Set<Call> calls = new java.util.LinkedHashSet<>(beforeTheResource);
     RecordedRequest r;
     while ((r = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
       calls.add(call(r));
     }
     assertThat(calls)
         .extracting(Call::resource)
-        .contains("nodes", "pods", "pods/eviction", "poddisruptionbudgets", "leases", "events");
+        .contains(
+            "nodes",
+            "pods",
+            "pods/eviction",
+            "poddisruptionbudgets",
+            "leases",
+            "events",
+            "rolloutpolicies",
+            "rolloutpolicies/status");
 
     List<HasMetadata> rbac = load(BASE.resolve("rbac.yaml"));
     List<PolicyRule> cluster =
@@ -358,5 +420,28 @@ class DeployManifestsTest {
               assertThat(rule.getVerbs()).doesNotContain("*", "deletecollection");
               assertThat(rule.getApiGroups()).doesNotContain("*");
             });
+  }
+
+  /** A policy target that applies everything: the reconciler's calls are what is recorded. */
+  static final class AppliedTarget implements PolicyTarget {
+    @Override
+    public Outcome apply(String name, String text, String owner) {
+      return new Outcome.Applied(1, true);
+    }
+
+    @Override
+    public boolean remove(String name, String owner) {
+      return false;
+    }
+
+    @Override
+    public List<String> owned(String namespace) {
+      return List.of();
+    }
+
+    @Override
+    public Optional<Progress> progress(String name) {
+      return Optional.empty();
+    }
   }
 }
