@@ -2,25 +2,16 @@ package dev.patchwave.security;
 
 import static io.restassured.RestAssured.given;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.patchwave.testing.OpenIdProvider;
 import dev.patchwave.testing.TestTokens;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
-import java.io.IOException;
-import java.math.BigInteger;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
-import java.security.interfaces.RSAPublicKey;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,67 +26,6 @@ import org.junit.jupiter.api.Test;
 @TestProfile(OidcAuthenticationTest.WithOidc.class)
 class OidcAuthenticationTest {
 
-  static KeyPair idpKey;
-  static String issuer;
-
-  /** A minimal OpenID provider: discovery and the signing key. */
-  public static class Provider implements QuarkusTestResourceLifecycleManager {
-    HttpServer server;
-
-    @Override
-    public Map<String, String> start() {
-      try {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        idpKey = g.generateKeyPair();
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        issuer = "http://127.0.0.1:" + server.getAddress().getPort() + "/realms/ops";
-        RSAPublicKey pub = (RSAPublicKey) idpKey.getPublic();
-        String jwks =
-            "{\"keys\": [{\"kty\": \"RSA\", \"kid\": \"k1\", \"use\": \"sig\", \"alg\": \"RS256\","
-                + " \"n\": \""
-                + b64(unsigned(pub.getModulus()))
-                + "\", \"e\": \""
-                + b64(unsigned(pub.getPublicExponent()))
-                + "\"}]}";
-        String discovery =
-            "{\"issuer\": \""
-                + issuer
-                + "\", \"jwks_uri\": \""
-                + issuer
-                + "/certs\", \"token_endpoint\": \""
-                + issuer
-                + "/token\", \"id_token_signing_alg_values_supported\": [\"RS256\"]}";
-        serve("/realms/ops/.well-known/openid-configuration", discovery);
-        serve("/realms/ops/certs", jwks);
-        server.start();
-        return Map.of(
-            "quarkus.oidc.tenant-enabled", "true",
-            "quarkus.oidc.auth-server-url", issuer,
-            "quarkus.oidc.client-id", "patchwave");
-      } catch (IOException | GeneralSecurityException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    void serve(String path, String json) {
-      server.createContext(
-          path,
-          x -> {
-            byte[] body = json.getBytes(StandardCharsets.UTF_8);
-            x.getResponseHeaders().add("Content-Type", "application/json");
-            x.sendResponseHeaders(200, body.length);
-            x.getResponseBody().write(body);
-            x.close();
-          });
-    }
-
-    @Override
-    public void stop() {
-      server.stop(0);
-    }
-  }
-
   public static class WithOidc implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -104,7 +34,7 @@ class OidcAuthenticationTest {
 
     @Override
     public List<TestResourceEntry> testResources() {
-      return List.of(new TestResourceEntry(Provider.class));
+      return List.of(new TestResourceEntry(OpenIdProvider.class));
     }
   }
 
@@ -121,7 +51,8 @@ class OidcAuthenticationTest {
 
   @Test
   void groupsClaimGivesRolesAndTheUserIsTheActor() throws Exception {
-    String carol = jwt(idpKey, issuer, "carol", List.of("operator"), 300);
+    String carol =
+        jwt(OpenIdProvider.key, OpenIdProvider.issuer, "carol", List.of("operator"), 300);
     given()
         .auth()
         .oauth2(carol)
@@ -132,7 +63,7 @@ class OidcAuthenticationTest {
         .statusCode(201)
         .body("updatedBy", org.hamcrest.Matchers.equalTo("carol"));
 
-    String dave = jwt(idpKey, issuer, "dave", List.of("viewer"), 300);
+    String dave = jwt(OpenIdProvider.key, OpenIdProvider.issuer, "dave", List.of("viewer"), 300);
     given().auth().oauth2(dave).get("/api/v1/policies").then().statusCode(200);
     given()
         .auth()
@@ -159,51 +90,29 @@ class OidcAuthenticationTest {
     KeyPair other = g.generateKeyPair();
     for (String token :
         List.of(
-            jwt(other, issuer, "mallory", List.of("operator"), 300),
-            jwt(idpKey, issuer, "carol", List.of("operator"), -600),
-            jwt(idpKey, "http://127.0.0.1:1/realms/elsewhere", "carol", List.of("operator"), 300),
+            jwt(other, OpenIdProvider.issuer, "mallory", List.of("operator"), 300),
+            jwt(OpenIdProvider.key, OpenIdProvider.issuer, "carol", List.of("operator"), -600),
+            jwt(
+                OpenIdProvider.key,
+                "http://127.0.0.1:1/realms/elsewhere",
+                "carol",
+                List.of("operator"),
+                300),
             "not.a.jwt")) {
       given().auth().oauth2(token).get("/api/v1/policies").then().statusCode(401);
     }
-    String nobody = jwt(idpKey, issuer, "erin", List.of("admins", "developers"), 300);
+    String nobody =
+        jwt(
+            OpenIdProvider.key,
+            OpenIdProvider.issuer,
+            "erin",
+            List.of("admins", "developers"),
+            300);
     given().auth().oauth2(nobody).get("/api/v1/policies").then().statusCode(403);
   }
 
-  /** An RS256 access token; {@code ttlSeconds} below zero makes one that expired that long ago. */
-  static String jwt(KeyPair key, String iss, String user, List<String> groups, long ttlSeconds)
+  static String jwt(KeyPair key, String iss, String user, List<String> groups, long ttl)
       throws GeneralSecurityException {
-    long now = Instant.now().getEpochSecond();
-    String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}";
-    String payload =
-        "{\"iss\":\""
-            + iss
-            + "\",\"sub\":\""
-            + user
-            + "-id\",\"preferred_username\":\""
-            + user
-            + "\",\"groups\":["
-            + String.join(",", groups.stream().map(x -> "\"" + x + "\"").toList())
-            + "],\"iat\":"
-            + (now - 60 + Math.min(0, ttlSeconds))
-            + ",\"exp\":"
-            + (now + ttlSeconds)
-            + "}";
-    String signed =
-        b64(header.getBytes(StandardCharsets.UTF_8))
-            + "."
-            + b64(payload.getBytes(StandardCharsets.UTF_8));
-    Signature s = Signature.getInstance("SHA256withRSA");
-    s.initSign(key.getPrivate());
-    s.update(signed.getBytes(StandardCharsets.US_ASCII));
-    return signed + "." + b64(s.sign());
-  }
-
-  static String b64(byte[] bytes) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
-  static byte[] unsigned(BigInteger n) {
-    byte[] b = n.toByteArray();
-    return b[0] == 0 ? java.util.Arrays.copyOfRange(b, 1, b.length) : b;
+    return OpenIdProvider.jwt(key, iss, user, groups, ttl);
   }
 }

@@ -7,6 +7,8 @@ import dev.patchwave.security.ApiTokenMechanism;
 import dev.patchwave.security.ApiTokens;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
@@ -22,6 +24,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,17 +40,35 @@ public class ConsoleLogin {
 
   private static final Logger LOG = Logger.getLogger(ConsoleLogin.class);
 
+  /** Where a browser goes to log in through the OIDC provider (authorization-code flow). */
+  static final String OIDC_LOGIN = "/console/oidc-login";
+
+  /** The OIDC session's cookie (Quarkus' default tenant). */
+  private static final String OIDC_SESSION = "q_session";
+
   private final ApiTokens tokens;
   private final AuditLog audit;
+  private final SecurityIdentity identity;
+  private final boolean oidcLogin;
 
-  public ConsoleLogin(ApiTokens tokens, AuditLog audit) {
+  public ConsoleLogin(
+      ApiTokens tokens,
+      AuditLog audit,
+      SecurityIdentity identity,
+      @ConfigProperty(name = "quarkus.oidc.tenant-enabled") boolean oidcEnabled,
+      @ConfigProperty(name = "quarkus.oidc.application-type") String oidcType) {
     this.tokens = tokens;
     this.audit = audit;
+    this.identity = identity;
+    // the code flow needs OIDC on, for browsers (web-app) or for both kinds of caller (hybrid)
+    this.oidcLogin =
+        oidcEnabled
+            && (oidcType.equalsIgnoreCase("hybrid") || oidcType.equalsIgnoreCase("web-app"));
   }
 
   @CheckedTemplate(basePath = "console", requireTypeSafeExpressions = false)
   static class Templates {
-    static native TemplateInstance login(String csrf, String error);
+    static native TemplateInstance login(String csrf, String error, boolean oidc);
   }
 
   @GET
@@ -62,7 +83,7 @@ public class ConsoleLogin {
   public Response loginPage(@Context UriInfo uri) {
     // a new CSRF token for every login form: the form proves it came from this page
     String csrf = CsrfGuard.newToken();
-    return Response.ok(Templates.login(csrf, null))
+    return Response.ok(Templates.login(csrf, null, oidcLogin))
         .cookie(cookie(CsrfGuard.COOKIE, csrf, uri))
         .build();
   }
@@ -96,13 +117,41 @@ public class ConsoleLogin {
         .build();
   }
 
-  /** Ends the session: both cookies expire. Needs the CSRF header like every change. */
+  /**
+   * The end of the OIDC authorization-code flow: the browser comes back from the identity provider
+   * with a session (Quarkus' OIDC extension ran the flow, as {@code
+   * quarkus.http.auth.permission.console-oidc} asks for this path); the console adds its CSRF token
+   * and shows the rollouts.
+   */
+  @GET
+  @Path("oidc-login")
+  @Authenticated
+  public Response oidcLogin(@Context UriInfo uri) {
+    audit.record(
+        identity.getPrincipal().getName(),
+        "console.login",
+        "console",
+        AuditLog.Outcome.SUCCESS,
+        303,
+        "oidc");
+    return Response.seeOther(URI.create("/console/rollouts"))
+        .cookie(cookie(CsrfGuard.COOKIE, CsrfGuard.newToken(), uri))
+        .build();
+  }
+
+  /**
+   * Ends the session: the console's cookies and the OIDC session's expire (the identity provider's
+   * own session is not ended). Needs the CSRF header like every change.
+   */
   @POST
   @Path("logout")
   public Response logout(@Context UriInfo uri) {
     return Response.noContent()
         .header("HX-Redirect", ApiTokenMechanism.LOGIN_PAGE)
-        .cookie(expired(ApiTokenMechanism.SESSION_COOKIE, uri), expired(CsrfGuard.COOKIE, uri))
+        .cookie(
+            expired(ApiTokenMechanism.SESSION_COOKIE, uri),
+            expired(CsrfGuard.COOKIE, uri),
+            expired(OIDC_SESSION, uri))
         .build();
   }
 
@@ -110,7 +159,7 @@ public class ConsoleLogin {
     String csrf = CsrfGuard.newToken();
     return Response.status(status)
         .type(MediaType.TEXT_HTML)
-        .entity(Templates.login(csrf, error))
+        .entity(Templates.login(csrf, error, oidcLogin))
         .cookie(cookie(CsrfGuard.COOKIE, csrf, uri))
         .build();
   }
