@@ -27,8 +27,26 @@ final class Config {
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();
 
-  /** One controller and its credentials; exactly one of the token fields is set. */
-  record Context(String name, String server, String tokenEnv, String tokenFile, String token) {}
+  /**
+   * One controller and its credentials: a token from an environment variable, a file, or kept here;
+   * or an OIDC login (device flow), whose access token is kept here with its expiry and is renewed
+   * with the refresh token when it runs out.
+   */
+  record Context(
+      String name,
+      String server,
+      String tokenEnv,
+      String tokenFile,
+      String token,
+      String oidcIssuer,
+      String oidcClientId,
+      String refreshToken,
+      Long tokenExpiresAt) {
+
+    Context(String name, String server, String tokenEnv, String tokenFile, String token) {
+      this(name, server, tokenEnv, tokenFile, token, null, null, null, null);
+    }
+  }
 
   /** The file as stored. */
   record Document(String currentContext, List<Context> contexts) {

@@ -42,7 +42,27 @@ final class LoginCommands {
 
       @Option(names = "--token-stdin", description = "read the token now from standard input")
       boolean stdin;
+
+      @Option(
+          names = "--oidc",
+          paramLabel = "ISSUER",
+          description =
+              "log in with the OIDC device flow at this issuer; the access token is kept and"
+                  + " renewed with the refresh token")
+      String oidcIssuer;
     }
+
+    @Option(
+        names = "--client-id",
+        defaultValue = "patchwave-cli",
+        description = "with --oidc: the OIDC client (default: ${DEFAULT-VALUE})")
+    String clientId;
+
+    @Option(
+        names = "--scope",
+        defaultValue = "openid offline_access",
+        description = "with --oidc: the scopes asked for (default: ${DEFAULT-VALUE})")
+    String scope;
 
     @ArgGroup(multiplicity = "1")
     TokenSource source;
@@ -71,6 +91,28 @@ final class LoginCommands {
                 null,
                 source.file.toAbsolutePath().toString(),
                 null);
+      } else if (source.oidcIssuer != null) {
+        OidcLogin.Tokens t;
+        try {
+          t =
+              new OidcLogin(Main.duration(root.timeout, "--timeout"))
+                  .device(source.oidcIssuer, clientId, scope, root.err);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw CliException.error("interrupted");
+        }
+        token = t.access();
+        ctx =
+            new Config.Context(
+                contextName,
+                server.toString(),
+                null,
+                null,
+                t.access(),
+                source.oidcIssuer,
+                clientId,
+                t.refresh(),
+                t.expiresAt());
       } else {
         token = readStdin();
         ctx = new Config.Context(contextName, server.toString(), null, null, token);
@@ -123,9 +165,11 @@ final class LoginCommands {
               c.name().equals(doc.currentContext()) ? "*" : "",
               c.name(),
               c.server(),
-              c.tokenEnv() != null
-                  ? "$" + c.tokenEnv()
-                  : c.tokenFile() != null ? c.tokenFile() : "config file"
+              c.oidcIssuer() != null
+                  ? "oidc " + c.oidcIssuer()
+                  : c.tokenEnv() != null
+                      ? "$" + c.tokenEnv()
+                      : c.tokenFile() != null ? c.tokenFile() : "config file"
             });
       }
       Output.table(root.out, rows);

@@ -170,6 +170,9 @@ public final class Main {
       return fromEnv.strip();
     }
     if (ctx != null) {
+      if (ctx.oidcIssuer() != null) {
+        return new OidcLogin(duration(timeout, "--timeout")).fresh(ctx, Config.path(env));
+      }
       if (ctx.tokenEnv() != null) {
         String v = env.get(ctx.tokenEnv());
         if (v == null || v.isBlank()) {

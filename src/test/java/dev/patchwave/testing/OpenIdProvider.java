@@ -41,6 +41,15 @@ public class OpenIdProvider implements QuarkusTestResourceLifecycleManager {
 
   public static volatile List<String> groups = List.of("operator", "viewer");
 
+  /** How long the access tokens it issues last, in seconds. */
+  public static volatile long accessTtl = 300;
+
+  /** Device codes: how often each was polled, and who it logs in. */
+  private static final Map<String, String[]> DEVICES = new ConcurrentHashMap<>();
+
+  /** Refresh tokens: who each renews. */
+  private static final Map<String, String[]> REFRESH = new ConcurrentHashMap<>();
+
   private static final Map<String, String[]> CODES = new ConcurrentHashMap<>();
   private HttpServer server;
 
@@ -69,13 +78,16 @@ public class OpenIdProvider implements QuarkusTestResourceLifecycleManager {
               + issuer
               + "/auth\", \"token_endpoint\": \""
               + issuer
-              + "/token\", \"response_types_supported\": [\"code\"],"
+              + "/token\", \"device_authorization_endpoint\": \""
+              + issuer
+              + "/device\", \"response_types_supported\": [\"code\"],"
               + " \"subject_types_supported\": [\"public\"],"
               + " \"id_token_signing_alg_values_supported\": [\"RS256\"]}";
       serve("/realms/ops/.well-known/openid-configuration", discovery);
       serve("/realms/ops/certs", jwks);
       server.createContext("/realms/ops/auth", this::authorize);
       server.createContext("/realms/ops/token", this::token);
+      server.createContext("/realms/ops/device", this::device);
       server.start();
       Map<String, String> config = new HashMap<>();
       config.put("quarkus.oidc.tenant-enabled", "true");
@@ -104,10 +116,57 @@ public class OpenIdProvider implements QuarkusTestResourceLifecycleManager {
     x.close();
   }
 
-  /** Exchanges a code, once, for tokens; the client must present its secret. */
+  /** The device flow's start: a device code for the CLI, a user code for the person. */
+  private void device(HttpExchange x) throws IOException {
+    Map<String, String> form =
+        query(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+    String deviceCode = b64(random(24));
+    String userCode = "WDJB-MJHT";
+    DEVICES.put(deviceCode, new String[] {"0", user, String.join(",", groups)});
+    respond(
+        x,
+        200,
+        "{\"device_code\": \""
+            + deviceCode
+            + "\", \"user_code\": \""
+            + userCode
+            + "\", \"verification_uri\": \""
+            + issuer
+            + "/device/verify\", \"expires_in\": 60, \"interval\": 1, \"client\": \""
+            + form.getOrDefault("client_id", "")
+            + "\"}");
+  }
+
+  /**
+   * The token endpoint: a code (the client presents its secret), a device code (pending at the
+   * first poll, as if the person had not entered the code yet; then tokens), or a refresh token.
+   */
   private void token(HttpExchange x) throws IOException {
     Map<String, String> form =
         query(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+    String grant = form.getOrDefault("grant_type", "");
+    if (grant.equals("urn:ietf:params:oauth:grant-type:device_code")) {
+      String[] d = DEVICES.get(form.getOrDefault("device_code", ""));
+      if (d == null) {
+        respond(x, 400, "{\"error\": \"expired_token\"}");
+      } else if (d[0].equals("0")) {
+        d[0] = "1";
+        respond(x, 400, "{\"error\": \"authorization_pending\"}");
+      } else {
+        DEVICES.remove(form.get("device_code"));
+        issue(x, d[1], d[2]);
+      }
+      return;
+    }
+    if (grant.equals("refresh_token")) {
+      String[] who = REFRESH.remove(form.getOrDefault("refresh_token", ""));
+      if (who == null) {
+        respond(x, 400, "{\"error\": \"invalid_grant\"}");
+      } else {
+        issue(x, who[0], who[1]);
+      }
+      return;
+    }
     String basic = x.getRequestHeaders().getFirst("Authorization");
     String expected =
         "Basic "
@@ -134,6 +193,27 @@ public class OpenIdProvider implements QuarkusTestResourceLifecycleManager {
               + "\", \"id_token\": \""
               + id
               + "\", \"token_type\": \"Bearer\", \"expires_in\": 300}");
+    } catch (GeneralSecurityException e) {
+      respond(x, 500, "{}");
+    }
+  }
+
+  /** An access token (for {@link #accessTtl}) and a new refresh token, for a public client. */
+  private void issue(HttpExchange x, String who, String groupList) throws IOException {
+    try {
+      List<String> g = groupList.isEmpty() ? List.of() : List.of(groupList.split(","));
+      String refresh = b64(random(24));
+      REFRESH.put(refresh, new String[] {who, groupList});
+      respond(
+          x,
+          200,
+          "{\"access_token\": \""
+              + jwt(key, issuer, who, g, accessTtl, null, null)
+              + "\", \"refresh_token\": \""
+              + refresh
+              + "\", \"token_type\": \"Bearer\", \"expires_in\": "
+              + accessTtl
+              + "}");
     } catch (GeneralSecurityException e) {
       respond(x, 500, "{}");
     }
