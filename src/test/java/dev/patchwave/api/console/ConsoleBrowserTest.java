@@ -317,6 +317,11 @@ class ConsoleBrowserTest {
 
   @Test
   void everyPageRendersForAnAdmin() throws IOException {
+    driver.manage().deleteAllCookies();
+    open("/console/login");
+    assertThat(driver.findElement(By.cssSelector("label[for=token]")).getText())
+        .isEqualTo("API token");
+    shot("login");
     login(TestTokens.ADMIN, "admin");
     for (String page :
         List.of("/console/fleet", "/console/policies", "/console/audit", "/console/rollouts")) {
