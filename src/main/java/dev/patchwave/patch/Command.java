@@ -40,7 +40,9 @@ public record Command(Kind kind, List<String> argv, byte[] stdin, Duration timeo
     /** Reading what a host is and has (a scan); never changes it. */
     SCAN,
     /** Turning a host's own automatic updates off, or back on. */
-    ADOPT
+    ADOPT,
+    /** Choosing the kernel the next boots start (GRUB's default and once-only entries). */
+    BOOT_CONFIG
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.patchwave.inventory.Host.Fault;
 import dev.patchwave.inventory.Host.FaultEffect;
 import dev.patchwave.patch.AptPackageManager;
 import dev.patchwave.patch.DnfPackageManager;
+import dev.patchwave.patch.Grub;
 import dev.patchwave.patch.PackageGrammar;
 import dev.patchwave.patch.PackageVersion;
 import java.nio.charset.StandardCharsets;
@@ -83,6 +84,17 @@ public final class EmulatedHost {
   private Instant downUntil = Instant.MIN;
   private int reboots;
 
+  // GRUB (apt hosts): the kernels in /boot, the saved and the once-only entries (grubenv), the
+  // controller's drop-in, and what update-grub last generated from it.
+  private final java.util.TreeSet<String> kernelsOnDisk =
+      new java.util.TreeSet<>(EmulatedHost::compareNatural);
+  private Optional<String> savedEntry = Optional.empty();
+  private Optional<String> nextEntry = Optional.empty();
+  private String grubDropIn;
+  private boolean grubDefaultSaved;
+  private Optional<Duration> panicReboot = Optional.empty();
+  private int fallbacks;
+
   public EmulatedHost(Host host, Clock clock, Duration bootTime) {
     this(host, clock, bootTime, DEFAULT_LOG);
   }
@@ -108,6 +120,7 @@ public final class EmulatedHost {
     this.faults = List.copyOf(sim.faults());
     this.runningKernel =
         newestInstalledKernel().orElse(dnf ? "5.14.0-1.el9.x86_64" : "6.8.0-1-generic");
+    kernelsOnDisk.add(runningKernel);
   }
 
   public String name() {
@@ -161,6 +174,19 @@ public final class EmulatedHost {
 
   public synchronized boolean isPanicked() {
     return panicked;
+  }
+
+  /**
+   * How many times a panicking kernel rebooted the host by itself ({@code panic=} on its command
+   * line) into GRUB's default entry.
+   */
+  public synchronized int fallbacks() {
+    return fallbacks;
+  }
+
+  /** The kernel GRUB boots unless told otherwise (the saved entry, with GRUB_DEFAULT=saved). */
+  public synchronized String defaultKernel() {
+    return grubDefault();
   }
 
   /** Makes a newer version available from the security pocket (a fixed package is published). */
@@ -260,6 +286,14 @@ public final class EmulatedHost {
       case "readlink" ->
           ok("/boot/vmlinuz-" + newestInstalledKernel().orElse(runningKernel) + "\n");
       case "uname" -> ok(runningKernel + "\n");
+      case "update-grub" -> updateGrub();
+      case "grub-editenv" ->
+          args.equals(List.of(Grub.GRUBENV, "list"))
+              ? ok(
+                  savedEntry.map(e -> "saved_entry=" + e + "\n").orElse("")
+                      + nextEntry.map(e -> "next_entry=" + e + "\n").orElse(""))
+              : new Reply(1, "", "grub-editenv: unsupported by the emulator\n");
+      case "grub-set-default", "grub-reboot" -> grubEntry(cmd, args);
       case "cat" -> cat(args);
       case "systemctl" -> systemctl(args);
       case "tee" -> tee(args, stdin);
@@ -270,6 +304,9 @@ public final class EmulatedHost {
         }
         if (args.contains(AptPackageManager.ADOPT_FILE)) {
           adopted = false;
+        }
+        if (args.contains(Grub.DROP_IN)) {
+          grubDropIn = null;
         }
         yield ok("");
       }
@@ -429,6 +466,8 @@ public final class EmulatedHost {
       installed.put(v.name(), v.version());
       if (isKernel(v.name())) {
         rebootRequired = true;
+        (dnf ? Optional.of(rpmKernelRelease(v.version())) : kernelRelease(v.version()))
+            .ifPresent(kernelsOnDisk::add);
       }
       if (hasFault(v, FaultEffect.PANIC_ON_INSTALL)) {
         panicked = true;
@@ -539,6 +578,8 @@ public final class EmulatedHost {
       installed.put(v.name(), v.version());
       if (isKernel(v.name())) {
         rebootRequired = true;
+        (dnf ? Optional.of(rpmKernelRelease(v.version())) : kernelRelease(v.version()))
+            .ifPresent(kernelsOnDisk::add);
       }
       if (hasFault(v, FaultEffect.PANIC_ON_INSTALL)) {
         panicked = true;
@@ -606,6 +647,10 @@ public final class EmulatedHost {
 
   private Reply tee(List<String> args, byte[] stdin) {
     String text = new String(stdin, StandardCharsets.UTF_8);
+    if (args.equals(List.of(Grub.DROP_IN))) {
+      grubDropIn = text;
+      return ok(text);
+    }
     if (args.equals(List.of(AptPackageManager.ADOPT_FILE))) {
       adopted = text.contains("APT::Periodic::Unattended-Upgrade \"0\";");
       return ok(text);
@@ -636,6 +681,17 @@ public final class EmulatedHost {
   private Optional<String> file(String path) {
     return switch (path) {
       case "/proc/sys/kernel/random/boot_id" -> Optional.of(bootId + "\n");
+      case "/proc/cmdline" ->
+          Optional.of(
+              "BOOT_IMAGE=/boot/vmlinuz-"
+                  + runningKernel
+                  + " root=UUID="
+                  + rootUuid()
+                  + " ro quiet splash"
+                  + panicReboot.map(d -> " panic=" + d.toSeconds()).orElse("")
+                  + "\n");
+      case Grub.GRUB_CFG -> dnf ? Optional.empty() : Optional.of(grubCfg());
+      case Grub.DROP_IN -> Optional.ofNullable(grubDropIn);
       case "/etc/os-release" ->
           dnf
               ? Optional.of(
@@ -708,13 +764,26 @@ public final class EmulatedHost {
   private void reboot() {
     reboots++;
     bootId = UUID.randomUUID().toString();
-    String next = newestInstalledKernel().orElse(runningKernel);
+    // GRUB starts the once-only entry if one is set (and forgets it), else the default
+    String next = nextEntry.flatMap(this::kernelOf).orElseGet(this::grubDefault);
+    nextEntry = Optional.empty();
     Duration delay = bootTime;
-    for (var e : installed.entrySet()) {
-      PackageVersion v = new PackageVersion(e.getKey(), e.getValue());
-      if (hasFault(v, FaultEffect.PANIC_ON_REBOOT)) {
+    if (panicsBooting(next)) {
+      if (panicReboot.isPresent()) {
+        // panic=<n>: the kernel reboots by itself after n seconds, into the default entry
+        fallbacks++;
+        delay = bootTime.plus(panicReboot.get()).plus(bootTime);
+        next = grubDefault();
+        bootId = UUID.randomUUID().toString();
+        if (panicsBooting(next)) {
+          panicked = true;
+        }
+      } else {
         panicked = true;
       }
+    }
+    for (var e : installed.entrySet()) {
+      PackageVersion v = new PackageVersion(e.getKey(), e.getValue());
       if (hasFault(v, FaultEffect.UNHEALTHY_AFTER_REBOOT)) {
         degraded = true;
       }
@@ -725,6 +794,139 @@ public final class EmulatedHost {
     runningKernel = next;
     rebootRequired = false;
     downUntil = clock.instant().plus(delay);
+  }
+
+  /**
+   * Whether booting {@code kernel} panics: a kernel package's panic fault hits only when its own
+   * kernel boots; any other package's hits whatever kernel boots (the same userspace).
+   */
+  private boolean panicsBooting(String kernel) {
+    for (var e : installed.entrySet()) {
+      PackageVersion v = new PackageVersion(e.getKey(), e.getValue());
+      if (!hasFault(v, FaultEffect.PANIC_ON_REBOOT)) {
+        continue;
+      }
+      if (!isKernel(v.name())) {
+        return true;
+      }
+      Optional<String> release =
+          dnf ? Optional.of(rpmKernelRelease(v.version())) : kernelRelease(v.version());
+      if (release.map(kernel::equals).orElse(true)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** GRUB's default: the saved entry with GRUB_DEFAULT=saved, else the newest kernel. */
+  private String grubDefault() {
+    String newest = newestInstalledKernel().orElse(runningKernel);
+    if (!grubDefaultSaved) {
+      return newest;
+    }
+    return savedEntry.flatMap(this::kernelOf).orElse(newest);
+  }
+
+  /** update-grub: reads the drop-in, writes grub.cfg (the emulator keeps what it decides). */
+  private Reply updateGrub() {
+    if (dnf) {
+      return new Reply(127, "", "update-grub: command not found\n");
+    }
+    String dropIn = grubDropIn == null ? "" : grubDropIn;
+    grubDefaultSaved = dropIn.lines().anyMatch(l -> l.strip().equals("GRUB_DEFAULT=saved"));
+    panicReboot =
+        dropIn
+            .lines()
+            .filter(l -> l.startsWith("GRUB_CMDLINE_LINUX_DEFAULT="))
+            .reduce((a, b) -> b)
+            .flatMap(l -> Grub.panicTimeout(l.substring(l.indexOf('=') + 1).replace("\"", " ")));
+    StringBuilder err = new StringBuilder("Sourcing file `/etc/default/grub'\n");
+    if (grubDropIn != null) {
+      err.append("Sourcing file `").append(Grub.DROP_IN).append("'\n");
+    }
+    err.append("Generating grub configuration file ...\n");
+    for (String k : kernelsOnDisk.descendingSet()) {
+      err.append("Found linux image: /boot/vmlinuz-").append(k).append('\n');
+      err.append("Found initrd image: /boot/initrd.img-").append(k).append('\n');
+    }
+    err.append("done\n");
+    return new Reply(0, "", err.toString());
+  }
+
+  /** grub-set-default and grub-reboot: an entry of the menu, by id (or submenu path of ids). */
+  private Reply grubEntry(String cmd, List<String> args) {
+    if (dnf || args.size() != 1) {
+      return new Reply(1, "", cmd + ": unsupported by the emulator\n");
+    }
+    String entry = args.get(0);
+    if (kernelOf(entry).isEmpty()) {
+      // GRUB's tools store any string; the boot then falls back to the first entry. Refused
+      // here so that a test notices a wrong id at once.
+      return new Reply(1, "", cmd + ": no menu entry '" + entry + "' in the emulator\n");
+    }
+    if (cmd.equals("grub-set-default")) {
+      savedEntry = Optional.of(entry);
+    } else {
+      nextEntry = Optional.of(entry);
+    }
+    return ok("");
+  }
+
+  /** The kernel an entry id boots, if the menu has it. */
+  private Optional<String> kernelOf(String entry) {
+    return Grub.entries(grubCfg()).stream()
+        .filter(e -> e.id().equals(entry))
+        .map(Grub.Entry::kernel)
+        .findFirst();
+  }
+
+  private String rootUuid() {
+    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  /** The menu Ubuntu's update-grub writes: the newest kernel first, then an advanced submenu. */
+  private String grubCfg() {
+    String uuid = rootUuid();
+    String newest = kernelsOnDisk.last();
+    StringBuilder cfg =
+        new StringBuilder("#\n# DO NOT EDIT THIS FILE\n#\n# It is automatically generated by")
+            .append(" grub-mkconfig using templates\n#\n")
+            .append(grubDefaultSaved ? "set default=\"${saved_entry}\"\n" : "set default=\"0\"\n")
+            .append("menuentry 'Ubuntu' --class ubuntu --class gnu-linux --class gnu --class os")
+            .append(" $menuentry_id_option 'gnulinux-simple-")
+            .append(uuid)
+            .append("' {\n\tlinux\t/boot/vmlinuz-")
+            .append(newest)
+            .append(" root=UUID=")
+            .append(uuid)
+            .append(" ro quiet splash $vt_handoff\n\tinitrd\t/boot/initrd.img-")
+            .append(newest)
+            .append("\n}\n")
+            .append("submenu 'Advanced options for Ubuntu' $menuentry_id_option")
+            .append(" 'gnulinux-advanced-")
+            .append(uuid)
+            .append("' {\n");
+    for (String k : kernelsOnDisk.descendingSet()) {
+      for (boolean recovery : new boolean[] {false, true}) {
+        cfg.append("\tmenuentry 'Ubuntu, with Linux ")
+            .append(k)
+            .append(recovery ? " (recovery mode)" : "")
+            .append("' --class ubuntu --class gnu-linux --class gnu --class os")
+            .append(" $menuentry_id_option 'gnulinux-")
+            .append(k)
+            .append(recovery ? "-recovery-" : "-advanced-")
+            .append(uuid)
+            .append("' {\n\t\tlinux\t/boot/vmlinuz-")
+            .append(k)
+            .append(" root=UUID=")
+            .append(uuid)
+            .append(recovery ? " ro recovery nomodeset" : " ro quiet splash $vt_handoff")
+            .append("\n\t\tinitrd\t/boot/initrd.img-")
+            .append(k)
+            .append("\n\t}\n");
+      }
+    }
+    return cfg.append("}\n").toString();
   }
 
   private boolean hasFault(PackageVersion v, FaultEffect effect) {
