@@ -6,6 +6,7 @@ import dev.patchwave.host.HostExecutor;
 import dev.patchwave.host.HostExecutor.HostSession;
 import dev.patchwave.inventory.Host;
 import dev.patchwave.patch.Command;
+import dev.patchwave.patch.Grub;
 import dev.patchwave.patch.HostProbe;
 import dev.patchwave.patch.HostScan;
 import dev.patchwave.patch.PackageManager;
@@ -68,6 +69,11 @@ public final class HostScanner {
                   pm.readQuarantine(),
                   pm.selfUpdateConfig(),
                   pm.selfUpdateTimer()));
+      boolean grub = host.packageManager() == Host.PackageFamily.APT;
+      if (grub) {
+        after.addAll(Grub.SCAN);
+      }
+      int installedAt = after.size();
       if (!askInstalled.isEmpty()) {
         after.add(pm.queryInstalled(askInstalled));
       }
@@ -94,8 +100,13 @@ public final class HostScanner {
       String config = r.get(9).stdout();
       HostScan.SelfUpdate self =
           pm.parseSelfUpdate(config, r.get(10).exitCode(), r.get(10).stdout());
+      HostScan.BootTrial trial =
+          grub
+              ? Grub.support(r.get(11).exitCode(), r.get(12).exitCode(), r.get(13).exitCode())
+              : new HostScan.BootTrial(
+                  false, "trial boot with grubby (dnf hosts) is not built yet");
       Map<String, String> installed =
-          askInstalled.isEmpty() ? Map.of() : pm.parseInstalled(r.get(11).stdout());
+          askInstalled.isEmpty() ? Map.of() : pm.parseInstalled(r.get(installedAt).stdout());
       if (os.id().isEmpty()) {
         throw new ScanFailed("/etc/os-release gives no ID");
       }
@@ -113,7 +124,8 @@ public final class HostScanner {
           self,
           hardware,
           virt,
-          installed);
+          installed,
+          trial);
     } catch (HostException.HostKeyRejected e) {
       throw new ScanFailed("host key rejected: " + e.getMessage());
     } catch (HostException e) {

@@ -128,6 +128,27 @@ public final class Grub {
     return found;
   }
 
+  /** What a scan runs to learn whether a trial boot is possible (read-only). */
+  public static final List<Command> SCAN =
+      List.of(
+          Command.of(Command.Kind.SCAN, TIMEOUT, "grub-editenv", GRUBENV, "list"),
+          Command.of(Command.Kind.SCAN, TIMEOUT, "grub-reboot", "--version"),
+          Command.of(Command.Kind.SCAN, TIMEOUT, "test", "-w", GRUBENV));
+
+  /** The answer of {@link #SCAN}'s commands, by their exit codes in order. */
+  public static HostScan.BootTrial support(int envExit, int toolExit, int writableExit) {
+    if (envExit != 0) {
+      return new HostScan.BootTrial(false, "no GRUB environment block (" + GRUBENV + ")");
+    }
+    if (toolExit != 0) {
+      return new HostScan.BootTrial(false, "grub-reboot is not installed");
+    }
+    if (writableExit != 0) {
+      return new HostScan.BootTrial(false, GRUBENV + " is not writable");
+    }
+    return HostScan.BootTrial.SUPPORTED;
+  }
+
   public static Command writeDropIn(Duration panicTimeout, boolean panicOnHang) {
     return new Command(
         Command.Kind.BOOT_CONFIG,

@@ -15,6 +15,7 @@ import java.util.TreeMap;
  *
  * @param pinFile the versions the quarantine pin file blocks; empty when the file is missing
  * @param installed installed versions of the packages asked about (previously pending ones)
+ * @param bootTrial whether a new kernel can be booted once on trial (GRUB), and if not why
  */
 public record HostScan(
     Instant at,
@@ -30,7 +31,8 @@ public record HostScan(
     SelfUpdate selfUpdate,
     Optional<String> hardware,
     Optional<String> virtualization,
-    Map<String, String> installed) {
+    Map<String, String> installed,
+    BootTrial bootTrial) {
 
   /** The label prefix reserved for facts; inventory labels may not use it. */
   public static final String FACTS_PREFIX = "facts.patchwave.dev/";
@@ -41,7 +43,19 @@ public record HostScan(
   public static final String HARDWARE = FACTS_PREFIX + "hardware";
   public static final String VIRTUALIZATION = FACTS_PREFIX + "virtualization";
 
+  /**
+   * Whether the host can boot a new kernel once on trial ({@link Grub}): GRUB's environment block
+   * readable and writable, and {@code grub-reboot} installed; if not, why.
+   */
+  public record BootTrial(boolean supported, String why) {
+    /** A scan stored before this was scanned. */
+    public static final BootTrial NOT_SCANNED = new BootTrial(false, "not scanned yet");
+
+    public static final BootTrial SUPPORTED = new BootTrial(true, "");
+  }
+
   public HostScan {
+    bootTrial = bootTrial == null ? BootTrial.NOT_SCANNED : bootTrial;
     installedKernels = List.copyOf(installedKernels);
     rebootRequiredBy = List.copyOf(rebootRequiredBy);
     pending = List.copyOf(pending);

@@ -35,7 +35,8 @@ class DriftTest {
             : HostScan.SelfUpdate.NO,
         Optional.empty(),
         Optional.empty(),
-        installed);
+        installed,
+        HostScan.BootTrial.SUPPORTED);
   }
 
   static final PendingUpdate OPENSSL =

@@ -118,7 +118,8 @@ class HostScanParsersTest {
             HostScan.SelfUpdate.NO,
             Optional.of("QEMU Standard PC (Q35 + ICH9, 2009)"),
             Optional.of("kvm"),
-            Map.of());
+            Map.of(),
+            HostScan.BootTrial.SUPPORTED);
     assertThat(scan.factLabels())
         .containsEntry(HostScan.OS_ID, "ubuntu")
         .containsEntry(HostScan.OS_RELEASE, "22.04")

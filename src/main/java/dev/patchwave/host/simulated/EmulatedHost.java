@@ -271,7 +271,9 @@ public final class EmulatedHost {
       case "test" ->
           args.equals(List.of("-f", AptPackageManager.REBOOT_REQUIRED_FILE))
               ? new Reply(rebootRequired ? 0 : 1, "", "")
-              : new Reply(2, "", "test: unsupported by the emulator\n");
+              : args.equals(List.of("-w", Grub.GRUBENV))
+                  ? new Reply(0, "", "")
+                  : new Reply(2, "", "test: unsupported by the emulator\n");
       case "ls" ->
           args.equals(List.of("-1", "/boot"))
               ? ok(bootDir())
@@ -855,6 +857,9 @@ public final class EmulatedHost {
 
   /** grub-set-default and grub-reboot: an entry of the menu, by id (or submenu path of ids). */
   private Reply grubEntry(String cmd, List<String> args) {
+    if (!dnf && args.equals(List.of("--version"))) {
+      return ok(cmd + " (GRUB) 2.12-1ubuntu7\n");
+    }
     if (dnf || args.size() != 1) {
       return new Reply(1, "", cmd + ": unsupported by the emulator\n");
     }
