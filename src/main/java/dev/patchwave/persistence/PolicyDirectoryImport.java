@@ -85,6 +85,14 @@ public class PolicyDirectoryImport {
       // The policy's own metadata.name wins over the file name.
       name = dev.patchwave.policy.PolicyReader.read(text).name();
       Optional<StoredPolicy> row = store.row(name);
+      if (row.isPresent() && row.get().origin == StoredPolicy.Origin.KUBERNETES) {
+        // a RolloutPolicy resource owns it: only that resource changes it
+        LOG.warnf(
+            "policy file %s names policy '%s', which the RolloutPolicy resource %s manages; not"
+                + " imported",
+            file, name, row.get().originFile);
+        return false;
+      }
       if (row.isPresent() && sha.equals(row.get().originSha256)) {
         return false;
       }

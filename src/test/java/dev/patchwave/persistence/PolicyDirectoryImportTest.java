@@ -61,4 +61,22 @@ class PolicyDirectoryImportTest {
     Files.writeString(dir.resolve("notes.txt"), "not a policy");
     assertThat(importer.importAll(dir)).isZero();
   }
+
+  @Test
+  void aFileDoesNotReplaceAPolicyAKubernetesResourceManages(@TempDir Path dir) throws Exception {
+    store.put(
+        "kube-owned",
+        policy("kube-owned", "1h"),
+        "kubernetes:patchwave/kube-owned",
+        false,
+        StoredPolicy.Origin.KUBERNETES,
+        "patchwave/kube-owned");
+    Files.writeString(dir.resolve("kube-owned.yaml"), policy("kube-owned", "5m"));
+    assertThat(importer.importAll(dir)).isZero();
+    PolicyStore.Entry e = store.get("kube-owned").orElseThrow();
+    assertThat(e.origin()).isEqualTo(StoredPolicy.Origin.KUBERNETES);
+    assertThat(e.originRef()).isEqualTo("patchwave/kube-owned");
+    assertThat(e.source()).contains("soak: 1h");
+    store.delete("kube-owned");
+  }
 }
