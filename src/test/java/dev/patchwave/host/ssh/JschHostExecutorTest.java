@@ -13,6 +13,7 @@ import dev.patchwave.inventory.Host;
 import dev.patchwave.patch.AptPackageManager;
 import dev.patchwave.patch.Batch;
 import dev.patchwave.patch.Command;
+import dev.patchwave.patch.Grub;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.testing.EmulatedSshServer;
 import java.nio.file.Files;
@@ -34,6 +35,7 @@ class JschHostExecutorTest {
   @TempDir Path dir;
   Path privateKey;
   Path knownHosts;
+  EmulatedHost emulated;
   EmulatedSshServer server;
   Host host;
   final AptPackageManager apt = new AptPackageManager();
@@ -60,7 +62,7 @@ class JschHostExecutorTest {
                     Map.of("linux-image-generic", "6.8.0-48.48", "openssl", "3.0.13-0ubuntu3.4"),
                     Map.of("linux-image-generic", "6.8.0-49.49", "openssl", "3.0.13-0ubuntu3.5"),
                     List.of())));
-    EmulatedHost emulated = new EmulatedHost(model, Clock.systemUTC(), Duration.ofMillis(300));
+    emulated = new EmulatedHost(model, Clock.systemUTC(), Duration.ofMillis(300));
     server = new EmulatedSshServer(emulated, dir.resolve("authorized_keys"));
     host =
         new Host(
@@ -121,6 +123,29 @@ class JschHostExecutorTest {
     }
     assertThat(server.injections()).isEmpty();
     assertThat(server.commands()).containsExactly(hostile);
+  }
+
+  @Test
+  void theTrialBootCommandsArriveIntactOverSsh() throws Exception {
+    try (HostSession s = executor(2).open(host)) {
+      s.run(apt.install(List.of(new PackageVersion("linux-image-generic", "6.8.0-49.49"))));
+      assertThat(s.run(Grub.writeDropIn(Duration.ofSeconds(30), false)).exitCode()).isZero();
+      assertThat(s.run(Grub.update()).exitCode()).isZero();
+      List<Grub.Entry> menu = Grub.entries(s.run(Grub.readMenu()).stdout());
+      Grub.Entry old =
+          Grub.entryFor(menu.subList(1, menu.size()), "6.8.0-48-generic").orElseThrow();
+      Grub.Entry next =
+          Grub.entryFor(menu.subList(1, menu.size()), "6.8.0-49-generic").orElseThrow();
+      // an entry id holds '>', which a shell would take for a redirection
+      assertThat(next.id()).contains(">");
+      assertThat(s.run(Grub.setDefault(old)).exitCode()).isZero();
+      assertThat(s.run(Grub.bootOnce(next)).exitCode()).isZero();
+      assertThat(Grub.env(s.run(Grub.readEnv()).stdout()))
+          .containsEntry("saved_entry", old.id())
+          .containsEntry("next_entry", next.id());
+    }
+    assertThat(server.injections()).isEmpty();
+    assertThat(emulated.defaultKernel()).isEqualTo("6.8.0-48-generic");
   }
 
   @Test
