@@ -87,7 +87,14 @@ public class RolloutResource {
       OffsetDateTime updatedAt) {}
 
   public record EventView(
-      long id, Instant at, String reason, Integer wave, String host, String actor, String detail) {}
+      long id, Instant at, String reason, Integer wave, String host, String actor, String detail) {
+
+    /** One stored event as the API (and the console's timeline) shows it. */
+    public static EventView of(RolloutEventRecord e) {
+      return new EventView(
+          e.id, e.occurredAt.toInstant(), e.reason, e.wave, e.host, e.actor, e.detail);
+    }
+  }
 
   @RolesAllowed(Roles.OPERATOR)
   @POST
@@ -262,7 +269,7 @@ public class RolloutResource {
     long from = Params.number(after, "after", 0, 0, Long.MAX_VALUE / 2);
     int max = (int) Params.number(limit, "limit", 500, 1, 5000);
     long rollout = find(id).id();
-    return store.events(rollout, from, max).stream().map(RolloutResource::event).toList();
+    return store.events(rollout, from, max).stream().map(EventView::of).toList();
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -364,11 +371,6 @@ public class RolloutResource {
 
   private static jakarta.ws.rs.WebApplicationException conflict(String message) {
     return new jakarta.ws.rs.ClientErrorException(message, Response.Status.CONFLICT);
-  }
-
-  private static EventView event(RolloutEventRecord e) {
-    return new EventView(
-        e.id, e.occurredAt.toInstant(), e.reason, e.wave, e.host, e.actor, e.detail);
   }
 
   /** Who is calling: the API token's name or the OIDC subject; recorded in events and audit. */

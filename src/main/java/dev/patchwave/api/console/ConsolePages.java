@@ -119,11 +119,14 @@ public class ConsolePages {
         Viewer viewer, List<RolloutResource.RolloutSummary> rollouts, List<String> policies);
 
     static native TemplateInstance rollout(
-        Viewer viewer, RolloutBoards.Board board, List<RolloutBoards.Line> events, long last);
+        Viewer viewer,
+        RolloutBoards.Board board,
+        List<RolloutResource.EventView> events,
+        long last);
 
     static native TemplateInstance board(Viewer viewer, RolloutBoards.Board board);
 
-    static native TemplateInstance line(RolloutBoards.Line line);
+    static native TemplateInstance line(RolloutResource.EventView line);
 
     static native TemplateInstance fleet(
         Viewer viewer,
@@ -163,7 +166,7 @@ public class ConsolePages {
       @PathParam("id") String id, @CookieParam(CsrfGuard.COOKIE) String csrf) {
     long n = rollouts.get(id).id(); // the API's validation and 404
     RolloutBoards.Board board = boards.board(n).orElseThrow(NotFoundException::new);
-    List<RolloutBoards.Line> events = boards.events(n, 0, 5000);
+    List<RolloutResource.EventView> events = boards.events(n, 0, 5000);
     long last = events.isEmpty() ? 0 : events.get(events.size() - 1).id();
     return Templates.rollout(viewer(csrf, "rollouts"), board, events, last);
   }
@@ -208,7 +211,7 @@ public class ConsolePages {
 
   private List<OutboundSseEvent> poll(
       long rollout, AtomicLong last, long tick, Viewer viewer, Sse sse) {
-    List<RolloutBoards.Line> lines = boards.events(rollout, last.get(), 500);
+    List<RolloutResource.EventView> lines = boards.events(rollout, last.get(), 500);
     List<OutboundSseEvent> out = new ArrayList<>();
     if (lines.isEmpty()) {
       if (tick % KEEP_ALIVE_TICKS == 0) {
@@ -216,7 +219,7 @@ public class ConsolePages {
       }
       return out;
     }
-    for (RolloutBoards.Line line : lines) {
+    for (RolloutResource.EventView line : lines) {
       out.add(
           sse.newEventBuilder()
               .name("line")

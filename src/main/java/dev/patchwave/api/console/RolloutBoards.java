@@ -1,14 +1,13 @@
 package dev.patchwave.api.console;
 
+import dev.patchwave.api.RolloutResource;
 import dev.patchwave.api.RolloutView;
 import dev.patchwave.inventory.Host;
 import dev.patchwave.inventory.HostSource;
-import dev.patchwave.persistence.RolloutEventRecord;
 import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.rollout.RolloutPhase;
 import dev.patchwave.rollout.RolloutState;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,20 +64,13 @@ public class RolloutBoards {
   /** The wave waiting for approval and what approving it sets going. */
   public record Approval(int wave, String confirm) {}
 
-  /** One line of the timeline. */
-  public record Line(
-      long id, Instant at, String reason, Integer wave, String host, String actor, String detail) {
-    static Line of(RolloutEventRecord e) {
-      return new Line(e.id, e.occurredAt.toInstant(), e.reason, e.wave, e.host, e.actor, e.detail);
-    }
-  }
-
   public Optional<Board> board(long id) {
     return store.summary(id).map(this::board);
   }
 
-  public List<Line> events(long id, long afterId, int limit) {
-    return store.events(id, afterId, limit).stream().map(Line::of).toList();
+  /** The timeline's lines: the API's own view of each event. */
+  public List<RolloutResource.EventView> events(long id, long afterId, int limit) {
+    return store.events(id, afterId, limit).stream().map(RolloutResource.EventView::of).toList();
   }
 
   private Board board(RolloutStore.Summary summary) {
