@@ -106,8 +106,11 @@ class QuickStartTest {
     JsonPath first = api(token, "/api/v1/rollouts/1");
     assertThat(first.getString("phase")).isEqualTo("HALTED");
     assertThat(first.getMap("hosts")).containsEntry("FAILED", 1);
-    assertThat(api(token, "/api/v1/rollouts/1/hosts?phase=FAILED").getList("name"))
-        .containsExactly("kafka-a-1");
+    JsonPath failed = api(token, "/api/v1/rollouts/1/hosts?phase=FAILED");
+    assertThat(failed.getList("name")).containsExactly("kafka-a-1");
+    // the canary came back on its old kernel by itself: nobody power-cycled it
+    assertThat(failed.getList("reason")).containsExactly("KERNEL_FELL_BACK");
+    assertThat(api(token, "/api/v1/audit?action=simulation.powerCycle").getList("actor")).isEmpty();
     assertThat(api(token, "/api/v1/quarantine").getList("version")).contains("6.8.0-49.49");
 
     JsonPath second = api(token, "/api/v1/rollouts/2");

@@ -72,7 +72,8 @@ public record RolloutView(
       String detail,
       Instant since,
       List<String> installed,
-      String expectedKernel) {
+      String expectedKernel,
+      TrialView trialBoot) {
 
     static HostView of(HostState h) {
       return new HostView(
@@ -83,7 +84,22 @@ public record RolloutView(
           h.detail(),
           h.since(),
           h.installed().stream().map(PackageVersion::pinned).toList(),
-          h.expectedKernel().orElse(null));
+          h.expectedKernel().orElse(null),
+          h.trial().map(TrialView::of).orElse(null));
+    }
+  }
+
+  /**
+   * How a new kernel was booted (ADR 17): {@code stage} UNAVAILABLE (with why), ARMED (booted once,
+   * the old kernel still the default), KEEPING, KEPT (the new kernel is the default) or FELL_BACK.
+   */
+  public record TrialView(String stage, String fromKernel, String toKernel, String detail) {
+    static TrialView of(dev.patchwave.rollout.TrialBoot t) {
+      return new TrialView(
+          t.stage().name(),
+          t.fromKernel().isEmpty() ? null : t.fromKernel(),
+          t.toKernel().isEmpty() ? null : t.toKernel(),
+          t.detail());
     }
   }
 

@@ -8,6 +8,8 @@ import dev.patchwave.host.HostExecutor.HostSession;
 import dev.patchwave.inventory.Host;
 import dev.patchwave.patch.Batch;
 import dev.patchwave.patch.Command;
+import dev.patchwave.patch.Grub;
+import dev.patchwave.patch.HostScan;
 import dev.patchwave.patch.PackageManager;
 import dev.patchwave.patch.PackageManager.InstallFailure;
 import dev.patchwave.patch.PackageVersion;
@@ -19,6 +21,7 @@ import dev.patchwave.rollout.Observation;
 import dev.patchwave.rollout.Reason;
 import dev.patchwave.rollout.RolloutScope;
 import dev.patchwave.rollout.RolloutState;
+import dev.patchwave.rollout.TrialBoot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -479,6 +482,12 @@ public final class HostSteps {
    * Reboots the host unless it already did (its boot id differs from {@code bootIdBefore}). Returns
    * at once: {@code RebootIssued} once the reboot is given (or the host is already down), {@code
    * HostRebooted} if it is back already. The wait is {@link #awaitBoot}, one look at a time.
+   *
+   * <p>A reboot into a new kernel is a trial boot where the policy wants one (ADR 17): the first
+   * call sets GRUB up (the running kernel stays the saved default, the new one boots once, {@code
+   * panic=} on its command line) and answers {@code TrialDecided} without rebooting, so that the
+   * trial is on record before the host goes down; the next call reboots. A host that cannot boot on
+   * trial answers {@code TrialDecided} with why, and is rebooted plainly by the next call.
    */
   public Observation reboot(
       RolloutState rollout, String name, String bootIdBefore, BooleanSupplier mayAct) {
@@ -486,14 +495,31 @@ public final class HostSteps {
     if (host.isEmpty()) {
       return new Observation.HostGone(name);
     }
+    HostState progress = rollout.host(name);
     try (HostSession s = hosts.open(host.get())) {
       List<CommandResult> now = s.runAll(BOOTED);
       String bootId = now.get(0).stdout().strip();
       if (!bootId.equals(bootIdBefore)) {
         return new Observation.HostRebooted(name, bootId, kernel(now));
       }
+      RolloutPolicy.Reboot policy = rollout.policy().spec().reboot();
+      if (progress != null
+          && progress.trial().isEmpty()
+          && policy.trial()
+          && progress.expectedKernel().filter(k -> !k.equals(kernel(now))).isPresent()) {
+        return trial(s, rollout, host.get(), progress, kernel(now), mayAct);
+      }
       if (!mayAct.getAsBoolean()) {
         throw new Abandoned(name);
+      }
+      if (progress != null && progress.trialAt(TrialBoot.Stage.ARMED)) {
+        // GRUB forgets the once-only entry when it boots it; there was no boot since, but set it
+        // again so that a reboot never starts the old kernel by mistake (a false fallback)
+        TrialBoot t = progress.trial().get();
+        CommandResult once = s.run(Grub.bootOnce(new Grub.Entry(t.toEntry(), "", t.toKernel())));
+        if (!once.succeeded()) {
+          return failed(name, Reason.TRIAL_BOOT_FAILED, "grub-reboot: " + once.summary(), true);
+        }
       }
       actions.record(
           "host.reboot", name, true, "rollout " + rollout.id() + ": boot id " + bootIdBefore);
@@ -508,6 +534,146 @@ public final class HostSteps {
       // unreachable: it is already going down or coming up; the looks that follow will tell
     }
     return new Observation.RebootIssued(name);
+  }
+
+  /**
+   * Sets GRUB up for a trial boot of {@code progress}'s expected kernel, or says why the host
+   * cannot have one (then GRUB is left as it was found). Reboots nothing.
+   */
+  private Observation trial(
+      HostSession s,
+      RolloutState rollout,
+      Host host,
+      HostState progress,
+      String running,
+      BooleanSupplier mayAct)
+      throws HostException {
+    String name = host.name();
+    String next = progress.expectedKernel().orElseThrow();
+    if (host.packageManager() == Host.PackageFamily.DNF) {
+      return new Observation.TrialDecided(
+          name, TrialBoot.unavailable("dnf hosts: trial boot (grubby) is not built yet"));
+    }
+    List<CommandResult> probe = s.runAll(Batch.of(Command.Kind.PROBE, Grub.SCAN));
+    if (probe.size() < Grub.SCAN.size()) {
+      return failed(name, Reason.TRIAL_BOOT_FAILED, "the host's answer was lost", true);
+    }
+    HostScan.BootTrial support =
+        Grub.support(probe.get(0).exitCode(), probe.get(1).exitCode(), probe.get(2).exitCode());
+    if (!support.supported()) {
+      return new Observation.TrialDecided(name, TrialBoot.unavailable(support.why()));
+    }
+    if (!mayAct.getAsBoolean()) {
+      throw new Abandoned(name);
+    }
+    RolloutPolicy.Reboot policy = rollout.policy().spec().reboot();
+    CommandResult wrote = s.run(Grub.writeDropIn(policy.panicTimeout(), policy.panicOnHang()));
+    if (!wrote.succeeded()) {
+      return untried(s, name, "writing " + Grub.DROP_IN + " failed: " + wrote.summary());
+    }
+    List<CommandResult> menu =
+        s.runAll(Batch.of(Command.Kind.BOOT_CONFIG, List.of(Grub.update(), Grub.readMenu())));
+    if (menu.size() < 2 || !menu.get(0).succeeded() || !menu.get(1).succeeded()) {
+      return untried(
+          s,
+          name,
+          "update-grub or reading its menu failed: " + menu.get(menu.size() - 1).summary());
+    }
+    List<Grub.Entry> entries = Grub.entries(menu.get(1).stdout());
+    Optional<Grub.Entry> from = Grub.exactEntryFor(entries, running);
+    Optional<Grub.Entry> to = Grub.exactEntryFor(entries, next);
+    if (from.isEmpty() || to.isEmpty()) {
+      return untried(
+          s,
+          name,
+          Grub.GRUB_CFG
+              + " has no entry for kernel "
+              + (from.isEmpty() ? running : next)
+              + " ("
+              + entries.size()
+              + " kernel entries)");
+    }
+    List<CommandResult> set =
+        s.runAll(
+            Batch.of(
+                Command.Kind.BOOT_CONFIG,
+                List.of(Grub.setDefault(from.get()), Grub.bootOnce(to.get()))));
+    if (set.size() < 2 || !set.get(0).succeeded() || !set.get(1).succeeded()) {
+      return untried(
+          s, name, "grub-set-default or grub-reboot failed: " + set.get(set.size() - 1).summary());
+    }
+    String detail =
+        "kernel "
+            + next
+            + " boots once; "
+            + running
+            + " stays the default (panic="
+            + policy.panicTimeout().toSeconds()
+            + (policy.panicOnHang() ? ", panic on hang" : "")
+            + ")";
+    actions.record("host.trial-boot", name, true, "rollout " + rollout.id() + ": " + detail);
+    return new Observation.TrialDecided(
+        name, TrialBoot.armed(running, next, to.get().id(), detail));
+  }
+
+  /** Takes the trial's settings away again: the host is rebooted plainly, and says why. */
+  private Observation untried(HostSession s, String name, String why) throws HostException {
+    List<CommandResult> undone =
+        s.runAll(Batch.of(Command.Kind.BOOT_CONFIG, List.of(Grub.removeDropIn(), Grub.update())));
+    boolean clean = undone.size() == 2 && undone.get(1).succeeded();
+    actions.record("host.trial-boot", name, false, why);
+    return new Observation.TrialDecided(
+        name,
+        TrialBoot.unavailable(
+            why + (clean ? "" : "; removing the drop-in failed: " + undone.get(0).summary())));
+  }
+
+  /**
+   * Makes the trial's new kernel the default (the host passed its health gate on it) and takes the
+   * trial's settings away: the drop-in is removed and the menu generated again. Idempotent.
+   */
+  public Observation keepKernel(
+      RolloutState rollout, String name, String toEntry, String toKernel, BooleanSupplier mayAct) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty()) {
+      return new Observation.HostGone(name);
+    }
+    try (HostSession s = hosts.open(host.get())) {
+      String running = kernel(s.runAll(BOOTED));
+      if (!running.equals(toKernel)) {
+        return failed(
+            name,
+            Reason.KERNEL_FELL_BACK,
+            "runs " + running + ", not " + toKernel + ": it rebooted into the old kernel",
+            false);
+      }
+      if (!mayAct.getAsBoolean()) {
+        throw new Abandoned(name);
+      }
+      List<CommandResult> done =
+          s.runAll(
+              Batch.of(
+                  Command.Kind.BOOT_CONFIG,
+                  List.of(
+                      Grub.removeDropIn(),
+                      Grub.update(),
+                      Grub.setDefault(new Grub.Entry(toEntry, "", toKernel)))));
+      boolean ok = done.size() == 3 && done.stream().allMatch(CommandResult::succeeded);
+      String detail = "kernel " + toKernel + " is the default; the trial's drop-in is removed";
+      actions.record(
+          "host.boot-default",
+          name,
+          ok,
+          "rollout " + rollout.id() + ": " + (ok ? detail : done.get(done.size() - 1).summary()));
+      if (!ok) {
+        return failed(name, Reason.KEEP_KERNEL_FAILED, done.get(done.size() - 1).summary(), true);
+      }
+      return new Observation.KernelKept(name, detail);
+    } catch (HostException.HostKeyRejected e) {
+      return failed(name, Reason.HOST_KEY_REJECTED, e.getMessage(), false);
+    } catch (HostException e) {
+      return failed(name, Reason.KEEP_KERNEL_FAILED, e.getMessage(), true);
+    }
   }
 
   /** Looks once whether the host answers with a boot id other than {@code bootIdBefore}. */

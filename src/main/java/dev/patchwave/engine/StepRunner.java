@@ -113,6 +113,14 @@ final class StepRunner {
           r.host(),
           () -> steps.reboot(state, r.host(), r.bootIdBefore(), mayAct),
           null);
+    } else if (action instanceof Action.KeepKernel k) {
+      run(
+          workers,
+          Rank.REBOOT,
+          id,
+          k.host(),
+          () -> steps.keepKernel(state, k.host(), k.toEntry(), k.toKernel(), mayAct),
+          null);
     } else if (action instanceof Action.AwaitBoot b) {
       run(
           workers,

@@ -106,6 +106,18 @@ public final class Grub {
     return entries.stream().filter(e -> e.kernel().equals(kernel)).findFirst();
   }
 
+  /**
+   * The entry that boots {@code kernel} and no other: the one of the "Advanced options" submenu,
+   * which names the kernel, rather than the top entry, which boots whichever kernel is newest (a
+   * kernel installed between the set-up and the reboot would take its place).
+   */
+  public static Optional<Entry> exactEntryFor(List<Entry> entries, String kernel) {
+    return entries.stream()
+        .filter(e -> e.kernel().equals(kernel) && e.id().contains(">"))
+        .findFirst()
+        .or(() -> entryFor(entries, kernel));
+  }
+
   /** {@code grub-editenv list}: its {@code name=value} lines. */
   public static Map<String, String> env(String list) {
     Map<String, String> out = new LinkedHashMap<>();
@@ -155,6 +167,11 @@ public final class Grub {
         List.of("tee", DROP_IN),
         dropIn(panicTimeout, panicOnHang).getBytes(java.nio.charset.StandardCharsets.UTF_8),
         TIMEOUT);
+  }
+
+  /** Takes the trial's settings away (the kernel it tried is the default now). */
+  public static Command removeDropIn() {
+    return Command.of(Command.Kind.BOOT_CONFIG, TIMEOUT, "rm", "-f", DROP_IN);
   }
 
   public static Command update() {

@@ -93,7 +93,7 @@ public record Guardrails(
                   + ", not "
                   + dev.patchwave.doc.Binder.formatDuration(first.soak())));
     }
-    if (spec.reboot() == RolloutPolicy.RebootMode.ALWAYS
+    if (spec.reboot().when() == RolloutPolicy.RebootMode.ALWAYS
         && !spec.disruption().maxUnavailable().percent()
         && spec.disruption().maxUnavailable().value() > rebootAlwaysMaxUnavailable) {
       out.add(
@@ -147,7 +147,7 @@ public record Guardrails(
                   + ")"));
     }
     var maxUnavailable = policy.spec().disruption().maxUnavailable();
-    if (policy.spec().reboot() == RolloutPolicy.RebootMode.ALWAYS
+    if (policy.spec().reboot().when() == RolloutPolicy.RebootMode.ALWAYS
         && maxUnavailable.percent()
         && maxUnavailable.ofTotalRoundedDownAtLeastOne(selected) > rebootAlwaysMaxUnavailable) {
       out.add(

@@ -43,8 +43,21 @@ public final class PolicyChange {
         .forEach(p -> out.add("spec.packages.include: added " + p));
     added(a.packages().exclude(), b.packages().exclude())
         .forEach(p -> out.add("spec.packages.exclude: removed " + p));
-    if (a.reboot().ordinal() > b.reboot().ordinal()) {
-      out.add("spec.reboot: " + b.reboot().word + " -> " + a.reboot().word);
+    if (a.reboot().when().ordinal() > b.reboot().when().ordinal()) {
+      out.add("spec.reboot: " + b.reboot().when().word + " -> " + a.reboot().when().word);
+    }
+    if (b.reboot().trial() && !a.reboot().trial()) {
+      out.add("spec.reboot.trial: true -> false (a bad kernel no longer falls back by itself)");
+    }
+    if (a.reboot().panicTimeout().compareTo(b.reboot().panicTimeout()) > 0) {
+      out.add(
+          "spec.reboot.panicTimeout: "
+              + text(b.reboot().panicTimeout())
+              + " -> "
+              + text(a.reboot().panicTimeout()));
+    }
+    if (b.reboot().panicOnHang() && !a.reboot().panicOnHang()) {
+      out.add("spec.reboot.panicOnHang: true -> false");
     }
     var bd = b.disruption();
     var ad = a.disruption();

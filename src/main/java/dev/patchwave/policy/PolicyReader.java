@@ -173,8 +173,7 @@ public final class PolicyReader {
       }
       Selector selector = f.readRequired("selector", this::selector);
       Packages packages = f.read("packages", Packages.DEFAULT, this::packages);
-      RebootMode reboot =
-          f.read("reboot", RebootMode.IF_REQUIRED, (v, p) -> b.choice(v, p, REBOOTS));
+      RolloutPolicy.Reboot reboot = f.read("reboot", RolloutPolicy.Reboot.DEFAULT, this::reboot);
       Disruption disruption = f.read("disruption", Disruption.DEFAULT, this::disruption);
       Canary canary = f.read("canary", Canary.DEFAULT, this::canary);
       List<Wave> waves = f.readRequired("waves", this::waves);
@@ -431,6 +430,41 @@ public final class PolicyReader {
       }
       b.unique(waves.stream().map(Wave::name).toList(), path, n.location(), "wave name");
       return complete ? waves : null;
+    }
+
+    /**
+     * {@code ifRequired} (when, with a trial boot of new kernels), or {@code {when, trial,
+     * panicTimeout, panicOnHang}}.
+     */
+    RolloutPolicy.Reboot reboot(Node n, String path) {
+      if (n instanceof ScalarNode) {
+        RebootMode when = b.choice(n, path, REBOOTS);
+        return when == null ? null : RolloutPolicy.Reboot.of(when);
+      }
+      Fields f = b.object(n, path, FIELDS.get("spec.reboot"));
+      if (f == null) {
+        return null;
+      }
+      RebootMode when = f.read("when", RebootMode.IF_REQUIRED, (v, p) -> b.choice(v, p, REBOOTS));
+      Boolean trial = f.read("trial", true, b::bool);
+      Duration panic =
+          f.read("panicTimeout", RolloutPolicy.Reboot.DEFAULT_PANIC_TIMEOUT, b::duration);
+      Boolean onHang = f.read("panicOnHang", false, b::bool);
+      if (panic != null
+          && (panic.compareTo(Duration.ofSeconds(5)) < 0
+              || panic.compareTo(Duration.ofMinutes(10)) > 0)) {
+        b.problem(
+            child(path, "panicTimeout"),
+            f.get("panicTimeout").location(),
+            "panicTimeout must be from 5s to 10m, found "
+                + Binder.formatDuration(panic)
+                + " (how long a panicking kernel waits before it reboots)");
+        return null;
+      }
+      if (when == null || trial == null || panic == null || onHang == null) {
+        return null;
+      }
+      return new RolloutPolicy.Reboot(when, trial, panic, onHang);
     }
 
     /** {@code 3} (a count) or {@code "25%"} (a percentage from 1 to 100). */
@@ -926,6 +960,7 @@ public final class PolicyReader {
     m.put("spec.selector", Set.of("matchLabels", "matchExpressions"));
     m.put("spec.selector.matchExpressions[]", Set.of("key", "operator", "values"));
     m.put("spec.packages", Set.of("origin", "include", "exclude"));
+    m.put("spec.reboot", Set.of("when", "trial", "panicTimeout", "panicOnHang"));
     m.put("spec.disruption", Set.of("groupBy", "maxUnavailablePerGroup", "maxUnavailable"));
     m.put("spec.canary", Set.of("coverBy"));
     m.put("spec.waves[]", Set.of("name", "size", "soak", "approval"));
@@ -950,6 +985,7 @@ public final class PolicyReader {
     return Map.of(
         "spec.packages.origin", ORIGINS.keySet(),
         "spec.reboot", REBOOTS.keySet(),
+        "spec.reboot.when", REBOOTS.keySet(),
         "spec.waves[].approval", APPROVALS.keySet(),
         "spec.health.checks[].builtin", BUILTINS.keySet(),
         "spec.health.checks[].nodeCondition.status", Set.of("True", "False", "Unknown"),

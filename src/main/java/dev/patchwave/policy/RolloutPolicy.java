@@ -29,7 +29,7 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
   public record Spec(
       Selector selector,
       Packages packages,
-      RebootMode reboot,
+      Reboot reboot,
       Disruption disruption,
       Canary canary,
       List<Wave> waves,
@@ -62,7 +62,7 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
       this(
           selector,
           packages,
-          reboot,
+          Reboot.of(reboot),
           disruption,
           canary,
           waves,
@@ -116,6 +116,24 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
 
     PackageOrigin(String word) {
       this.word = word;
+    }
+  }
+
+  /**
+   * When hosts reboot, and how a new kernel is booted: on {@code trial} (where the host supports
+   * it) the running kernel stays GRUB's saved default and the new one is booted once, with {@code
+   * panic=<panicTimeout>} on its command line (and {@code softlockup_panic=1 hung_task_panic=1}
+   * with {@code panicOnHang}), so that a kernel that panics reboots by itself into the old one.
+   */
+  public record Reboot(RebootMode when, boolean trial, Duration panicTimeout, boolean panicOnHang) {
+
+    public static final Duration DEFAULT_PANIC_TIMEOUT = Duration.ofSeconds(30);
+
+    public static final Reboot DEFAULT = of(RebootMode.IF_REQUIRED);
+
+    /** {@code when}, with a trial boot of new kernels (the default). */
+    public static Reboot of(RebootMode when) {
+      return new Reboot(when, true, DEFAULT_PANIC_TIMEOUT, false);
     }
   }
 

@@ -36,6 +36,12 @@ public sealed interface Action {
    */
   record RebootHost(String host, String bootIdBefore) implements Action {}
 
+  /**
+   * Make the new kernel of the host's trial boot GRUB's default and take the trial's settings away
+   * (the host passed its health gate on it). Idempotent.
+   */
+  record KeepKernel(String host, String toEntry, String toKernel) implements Action {}
+
   /** Look once whether the host answers with a boot id other than {@code bootIdBefore}. */
   record AwaitBoot(String host, String bootIdBefore) implements Action {}
 

@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param since when the host entered {@code phase}
  * @param retryAt do not act on the host before this (a locked dpkg, a blocked group)
  * @param verifyingSince when health verification began (the health timeout counts from here)
+ * @param trial how a new kernel is booted, once decided at the reboot (ADR 17)
  */
 public record HostState(
     String name,
@@ -29,11 +30,13 @@ public record HostState(
     int attempts,
     Optional<Instant> retryAt,
     Optional<Instant> verifyingSince,
-    Optional<Instant> lastChecked) {
+    Optional<Instant> lastChecked,
+    Optional<TrialBoot> trial) {
 
   public HostState {
     groups = List.copyOf(groups);
     installed = List.copyOf(installed);
+    trial = trial == null ? Optional.empty() : trial; // a row written before trial boots existed
   }
 
   public static HostState pending(String name, int wave, List<String> groups, Instant now) {
@@ -50,6 +53,7 @@ public record HostState(
         false,
         List.of(),
         0,
+        Optional.empty(),
         Optional.empty(),
         Optional.empty(),
         Optional.empty());
@@ -71,7 +75,8 @@ public record HostState(
         attempts,
         Optional.empty(),
         verifyingSince,
-        lastChecked);
+        lastChecked,
+        trial);
   }
 
   HostState retryAt(Instant t, Reason why, String text) {
@@ -90,7 +95,8 @@ public record HostState(
         attempts + 1,
         Optional.of(t),
         verifyingSince,
-        lastChecked);
+        lastChecked,
+        trial);
   }
 
   HostState prepared(String bootId) {
@@ -109,7 +115,8 @@ public record HostState(
         attempts,
         retryAt,
         verifyingSince,
-        lastChecked);
+        lastChecked,
+        trial);
   }
 
   HostState patched(List<PackageVersion> versions, boolean reboot, Optional<String> kernel) {
@@ -128,7 +135,8 @@ public record HostState(
         attempts,
         retryAt,
         verifyingSince,
-        lastChecked);
+        lastChecked,
+        trial);
   }
 
   HostState verifying(Instant now, Reason why, String text) {
@@ -147,7 +155,8 @@ public record HostState(
         attempts,
         Optional.empty(),
         Optional.of(now),
-        Optional.empty());
+        Optional.empty(),
+        trial);
   }
 
   HostState checked(Instant now, Reason why, String text) {
@@ -166,6 +175,32 @@ public record HostState(
         attempts,
         retryAt,
         verifyingSince,
-        Optional.of(now));
+        Optional.of(now),
+        trial);
+  }
+
+  HostState trial(TrialBoot t) {
+    return new HostState(
+        name,
+        wave,
+        groups,
+        phase,
+        since,
+        reason,
+        detail,
+        bootIdBefore,
+        expectedKernel,
+        rebootNeeded,
+        installed,
+        attempts,
+        retryAt,
+        verifyingSince,
+        lastChecked,
+        Optional.of(t));
+  }
+
+  /** The trial boot at {@code stage}, if the host is at {@code stage}. */
+  public boolean trialAt(TrialBoot.Stage stage) {
+    return trial.map(t -> t.stage() == stage).orElse(false);
   }
 }

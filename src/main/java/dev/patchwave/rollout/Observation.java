@@ -35,6 +35,10 @@ public sealed interface Observation {
       host = o.host();
     } else if (this instanceof HostGone o) {
       host = o.host();
+    } else if (this instanceof TrialDecided o) {
+      host = o.host();
+    } else if (this instanceof KernelKept o) {
+      host = o.host();
     }
     return Optional.ofNullable(host);
   }
@@ -104,6 +108,15 @@ public sealed interface Observation {
 
   /** Back from the reboot with a new boot id. */
   record HostRebooted(String host, String bootId, String kernel) implements Observation {}
+
+  /**
+   * Before the reboot into a new kernel: the host boots it on trial ({@link TrialBoot.Stage#ARMED}:
+   * GRUB set up, nothing rebooted yet), or cannot ({@link TrialBoot.Stage#UNAVAILABLE}, why).
+   */
+  record TrialDecided(String host, TrialBoot trial) implements Observation {}
+
+  /** After the health gate: the new kernel of a trial boot is GRUB's default now. */
+  record KernelKept(String host, String detail) implements Observation {}
 
   /** The reboot command was given (or the host already went down): now wait for it. */
   record RebootIssued(String host) implements Observation {}

@@ -31,6 +31,14 @@ public enum Reason {
   INSTALL_FAILED("install failed"),
   REBOOTING("rebooting"),
   REBOOTED("came back from the reboot"),
+  TRIAL_BOOT(
+      "the new kernel boots once; the running kernel stays the default until the host is healthy"),
+  NO_TRIAL_BOOT("the host cannot boot the new kernel on trial; plain reboot"),
+  KERNEL_FELL_BACK(
+      "the new kernel did not come up: the host rebooted by itself into its old kernel"),
+  TRIAL_BOOT_FAILED("GRUB could not be set to boot the new kernel once; retrying"),
+  KERNEL_KEPT("the new kernel is the default now"),
+  KEEP_KERNEL_FAILED("the new kernel could not be made the default; retrying"),
   DID_NOT_COME_BACK("did not come back from the reboot in time"),
   HOST_UNREACHABLE("the host cannot be reached"),
   HOST_KEY_REJECTED("the host's SSH key is not the pinned one"),

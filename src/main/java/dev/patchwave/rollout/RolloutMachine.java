@@ -33,9 +33,11 @@ import java.util.PrimitiveIterator;
  *   <li>Apply the observations in order: people's commands (pause, resume, abort, approve), the
  *       frozen patch set, and each host step's outcome, moving hosts through PENDING, PREPARING,
  *       DRAINING (a Kubernetes node: one eviction pass per look until its pods are gone or the
- *       drain timeout passes), PATCHING, REBOOTING (the reboot is given), BOOTING (looked at every
- *       {@code bootPoll} until it answers with a new boot id or the health timeout passes),
- *       VERIFYING to HEALTHY, or to FAILED or SKIPPED.
+ *       drain timeout passes), PATCHING, REBOOTING (a new kernel is set up to boot once, on trial,
+ *       where the host can; then the reboot is given), BOOTING (looked at every {@code bootPoll}
+ *       until it answers with a new boot id or the health timeout passes; back on the old kernel
+ *       after a trial: FAILED, fell back), VERIFYING (after the health gate, a trial's kernel is
+ *       made the default) to HEALTHY, or to FAILED or SKIPPED.
  *   <li>If more hosts of the current wave failed than {@code failure.maxFailedHosts}, halt: no host
  *       is started or stepped any further; quarantine what the failed hosts installed.
  *   <li>Otherwise progress. PENDING: read what every selected host needs, plan the waves again from
@@ -258,12 +260,18 @@ public final class RolloutMachine {
         host(b.host(), HostPhase.BOOTING)
             .ifPresent(
                 h -> {
-                  if (now.isBefore(h.since().plus(timeout))) {
+                  // on trial, a kernel that panics waits panicTimeout before it reboots into the
+                  // old one: that wait is added to the health timeout
+                  Duration wait =
+                      h.trialAt(TrialBoot.Stage.ARMED)
+                          ? timeout.plus(policy.spec().reboot().panicTimeout())
+                          : timeout;
+                  if (now.isBefore(h.since().plus(wait))) {
                     hosts.put(h.retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, b.detail()));
                   } else {
                     String text =
                         "no answer with a new boot id within "
-                            + dev.patchwave.doc.Binder.formatDuration(timeout)
+                            + dev.patchwave.doc.Binder.formatDuration(wait)
                             + " ("
                             + b.detail()
                             + ")";
@@ -273,15 +281,35 @@ public final class RolloutMachine {
                         text);
                   }
                 });
+      } else if (o instanceof Observation.TrialDecided t) {
+        host(t.host(), HostPhase.REBOOTING)
+            .filter(h -> h.trial().isEmpty())
+            .ifPresent(
+                h -> {
+                  boolean armed = t.trial().stage() == TrialBoot.Stage.ARMED;
+                  put(
+                      h.trial(t.trial()),
+                      armed ? Reason.TRIAL_BOOT : Reason.NO_TRIAL_BOOT,
+                      t.trial().detail());
+                });
       } else if (o instanceof HostRebooted r) {
         Optional.ofNullable(hosts.get(r.host()))
             .filter(h -> h.phase() == HostPhase.REBOOTING || h.phase() == HostPhase.BOOTING)
+            .ifPresent(h -> rebooted(h, r));
+      } else if (o instanceof Observation.KernelKept k) {
+        host(k.host(), HostPhase.VERIFYING)
+            .filter(h -> h.trialAt(TrialBoot.Stage.KEEPING))
             .ifPresent(
-                h ->
-                    put(
-                        h.verifying(now, Reason.REBOOTED, "kernel " + r.kernel()),
-                        Reason.REBOOTED,
-                        "kernel " + r.kernel() + ", boot id " + r.bootId()));
+                h -> {
+                  put(
+                      h.trial(h.trial().get().at(TrialBoot.Stage.KEPT))
+                          .to(HostPhase.HEALTHY, Reason.KERNEL_KEPT, k.detail(), now),
+                      Reason.KERNEL_KEPT,
+                      k.detail());
+                  if (policy.spec().kubernetes().drain()) {
+                    actions.add(new Action.Uncordon(h.name()));
+                  }
+                });
       } else if (o instanceof HealthReport r) {
         health(r);
       } else if (o instanceof HostGone g) {
@@ -354,7 +382,7 @@ public final class RolloutMachine {
 
     private void patched(HostState h, HostPatched p) {
       boolean reboot =
-          switch (policy.spec().reboot()) {
+          switch (policy.spec().reboot().when()) {
             case ALWAYS -> true;
             case NEVER -> false;
             case IF_REQUIRED -> p.rebootNeeded();
@@ -367,6 +395,36 @@ public final class RolloutMachine {
       } else {
         put(next.verifying(now, why, text), why, text);
       }
+    }
+
+    /**
+     * Back with a new boot id. On trial, a host that runs another kernel than the new one fell back
+     * (the new kernel panicked or hung, and GRUB booted the saved default): a failure.
+     */
+    private void rebooted(HostState h, HostRebooted r) {
+      if (h.trialAt(TrialBoot.Stage.ARMED) && !r.kernel().equals(h.trial().get().toKernel())) {
+        TrialBoot t = h.trial().get();
+        String text =
+            "booted kernel "
+                + t.toKernel()
+                + " once and came back on "
+                + (r.kernel().isEmpty() ? "another kernel" : r.kernel())
+                + " (boot id "
+                + r.bootId()
+                + "): the new kernel did not come up; "
+                + t.fromKernel()
+                + " stays the default";
+        put(
+            h.trial(t.at(TrialBoot.Stage.FELL_BACK))
+                .to(HostPhase.FAILED, Reason.KERNEL_FELL_BACK, text, now),
+            Reason.KERNEL_FELL_BACK,
+            text);
+        return;
+      }
+      put(
+          h.verifying(now, Reason.REBOOTED, "kernel " + r.kernel()),
+          Reason.REBOOTED,
+          "kernel " + r.kernel() + ", boot id " + r.bootId());
     }
 
     private void health(HealthReport r) {
@@ -403,6 +461,19 @@ public final class RolloutMachine {
               RolloutPhase.PAUSED, Reason.HEALTH_INCONCLUSIVE, h.name() + ": " + text, CONTROLLER);
           actions.add(new Action.Notify(Reason.HEALTH_INCONCLUSIVE, detail));
         }
+        return;
+      }
+      if (h.trialAt(TrialBoot.Stage.KEEPING)) {
+        return; // passed already; the new kernel is being made the default
+      }
+      if (h.phase() == HostPhase.VERIFYING && h.trialAt(TrialBoot.Stage.ARMED)) {
+        // healthy on the new kernel: make it the default before the host counts as done
+        String text = "making kernel " + h.trial().get().toKernel() + " the default";
+        put(
+            h.checked(now, Reason.HEALTH_PASSED, text)
+                .trial(h.trial().get().at(TrialBoot.Stage.KEEPING)),
+            Reason.HEALTH_PASSED,
+            text);
         return;
       }
       if (h.phase() == HostPhase.VERIFYING) {
@@ -725,7 +796,16 @@ public final class RolloutMachine {
               issue(new Action.AwaitBoot(h.name(), h.bootIdBefore().orElse("")), h.name());
             }
           }
-          case VERIFYING -> checkIfDue(h);
+          case VERIFYING -> {
+            if (!h.trialAt(TrialBoot.Stage.KEEPING)) {
+              checkIfDue(h);
+            } else if (h.retryAt().isPresent() && now.isBefore(h.retryAt().get())) {
+              wake(h.retryAt().get());
+            } else {
+              TrialBoot t = h.trial().get();
+              issue(new Action.KeepKernel(h.name(), t.toEntry(), t.toKernel()), h.name());
+            }
+          }
           default -> {}
         }
       }

@@ -127,7 +127,8 @@ public record RolloutState(
                     h.attempts(),
                     h.retryAt(),
                     h.verifyingSince(),
-                    h.lastChecked())
+                    h.lastChecked(),
+                    h.trial())
                 .to(HostPhase.SKIPPED, Reason.NOTHING_FOR_HOST, "", now));
       }
     }

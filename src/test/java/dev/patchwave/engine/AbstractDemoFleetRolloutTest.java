@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The demo: the bundled fleet's kernel 6.8.0-49.49 panics dell-r650 hosts on reboot. A rollout of
- * the Kafka brokers halts on the canary, quarantines the version, and pins it everywhere else.
+ * the Kafka brokers halts on the canary, quarantines the version, and pins it everywhere else. The
+ * policy turns the trial boot off: the canary stays down (the path of hosts that cannot boot on
+ * trial; the incident replay shows the trial boot).
  */
 abstract class AbstractDemoFleetRolloutTest {
 
@@ -50,6 +52,7 @@ abstract class AbstractDemoFleetRolloutTest {
           - {name: canary, size: 1}
           - {size: 50%}
           - {size: 100%}
+        reboot: {when: ifRequired, trial: false}
         health: {interval: 5s, timeout: 5s}
       """;
 

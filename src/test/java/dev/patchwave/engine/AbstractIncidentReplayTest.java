@@ -28,8 +28,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The incident, replayed over real SSH against 12 emulated hosts: a kernel that panics every host
- * on reboot must reach exactly one host; then a good kernel reaches all twelve without two brokers
- * of one cluster ever down at once.
+ * on reboot must reach exactly one host, which boots it on trial and comes back on its old kernel
+ * by itself (emulated GRUB, {@code panic=}); then a good kernel reaches all twelve, each made the
+ * default only after its host's health gate, without two brokers of one cluster ever down at once.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class AbstractIncidentReplayTest {
@@ -50,6 +51,7 @@ abstract class AbstractIncidentReplayTest {
           - {name: canary, size: 1}
           - {name: quarter, size: 25%, soak: 2s}
           - {name: rest, size: 100%}
+        reboot: {when: ifRequired, trial: true, panicTimeout: 5s}
         health: {interval: 5s, timeout: 5s}
       """;
 
@@ -94,7 +96,7 @@ abstract class AbstractIncidentReplayTest {
 
   @Test
   @Order(1)
-  void theBadKernelReachesExactlyOneHostAndIsQuarantinedEverywhereElse() {
+  void theBadKernelReachesOneHostWhichFallsBackByItselfAndIsQuarantinedEverywhereElse() {
     given()
         .contentType("application/yaml")
         .body(POLICY)
@@ -106,16 +108,31 @@ abstract class AbstractIncidentReplayTest {
 
     String canary = halted.getString("waves[0].hosts[0]");
     assertThat(halted.getString("reason")).isEqualTo("TOO_MANY_FAILURES");
+    JsonPath hosts = given().get("/api/v1/rollouts/" + id + "/hosts").jsonPath();
+    String self = "find { it.name == '" + canary + "' }";
+    assertThat(hosts.getString(self + ".phase")).isEqualTo("FAILED");
+    assertThat(hosts.getString(self + ".reason")).isEqualTo("KERNEL_FELL_BACK");
+    assertThat(hosts.getString(self + ".trialBoot.stage")).isEqualTo("FELL_BACK");
+    assertThat(hosts.getString(self + ".trialBoot.fromKernel")).isEqualTo("6.8.0-48-generic");
+    assertThat(hosts.getString(self + ".trialBoot.toKernel")).isEqualTo("6.8.0-49-generic");
+
     List<EmulatedSshServer> servers = List.copyOf(SshFleet.SERVERS.values());
     assertThat(servers).hasSize(12);
     for (EmulatedSshServer s : servers) {
       EmulatedHost h = s.host();
       assertThat(s.injections()).isEmpty();
+      // every redundancy group intact: no host is down
+      assertThat(h.isPanicked()).as("%s down", h.name()).isFalse();
       if (h.name().equals(canary)) {
         assertThat(installs(h))
             .singleElement()
             .satisfies(argv -> assertThat(argv).contains(BAD.pinned()));
-        assertThat(h.isPanicked()).isTrue();
+        // one reboot given; the panicking kernel rebooted the host once more by itself, into the
+        // kernel it ran before, which stays GRUB's default: nobody touched it
+        assertThat(h.reboots()).isEqualTo(1);
+        assertThat(h.fallbacks()).isEqualTo(1);
+        assertThat(h.runningKernel()).isEqualTo("6.8.0-48-generic");
+        assertThat(h.defaultKernel()).isEqualTo("6.8.0-48-generic");
       } else {
         assertThat(installs(h)).as("installs on %s", h.name()).isEmpty();
         assertThat(h.reboots()).isZero();
@@ -123,17 +140,22 @@ abstract class AbstractIncidentReplayTest {
       }
     }
 
-    // detection to halt: the canary's reboot deadline passed, then the rollout halted
+    // detection to halt: from the reboot to the halt, one panic timeout (5s) and two boots
     JsonPath events = given().get("/api/v1/rollouts/" + id + "/events").jsonPath();
-    Instant rebooting =
+    assertThat(
+            events.getString(
+                "find { it.host == '" + canary + "' && it.reason == 'TRIAL_BOOT' }.detail"))
+        .contains(
+            "kernel 6.8.0-49-generic boots once; 6.8.0-48-generic stays the default (panic=5)");
+    Instant issued =
         Instant.parse(
             events.getString(
-                "find { it.host == '" + canary + "' && it.detail.startsWith('REBOOTING') }.at"));
+                "find { it.host == '" + canary + "' && it.detail.startsWith('BOOTING') }.at"));
     Instant haltedAt =
         Instant.parse(events.getString("find { it.reason == 'TOO_MANY_FAILURES' }.at"));
-    Duration latency = Duration.between(rebooting.plus(Duration.ofSeconds(5)), haltedAt);
-    System.out.println("detection_to_halt_ms=" + latency.toMillis());
-    assertThat(latency).isLessThanOrEqualTo(Duration.ofSeconds(5 + 2));
+    Duration latency = Duration.between(issued, haltedAt);
+    System.out.println("reboot_to_halt_ms=" + latency.toMillis());
+    assertThat(latency).isLessThanOrEqualTo(Duration.ofSeconds(5 + 2 + 2));
 
     await()
         .atMost(Duration.ofSeconds(20))
@@ -148,6 +170,19 @@ abstract class AbstractIncidentReplayTest {
                 .jsonPath()
                 .getList("findAll { it.version == '" + BAD.version() + "' }.host", String.class))
         .containsExactly(canary);
+    // the canary serves again: it answers a scan, on its old kernel
+    given()
+        .post("/api/v1/hosts/" + canary + "/scan")
+        .then()
+        .statusCode(200)
+        .body("scan.kernel", org.hamcrest.Matchers.equalTo("6.8.0-48-generic"));
+    assertThat(
+            given()
+                .queryParam("action", "host.trial-boot")
+                .get("/api/v1/audit")
+                .jsonPath()
+                .getList("target", String.class))
+        .contains(canary);
   }
 
   @Test
@@ -155,20 +190,23 @@ abstract class AbstractIncidentReplayTest {
   void aGoodKernelThenReachesAllTwelveNeverTwoBrokersOfAClusterDownAtOnce() {
     for (EmulatedSshServer s : SshFleet.SERVERS.values()) {
       s.host().publish("linux-image-generic", GOOD);
-      if (s.host().isPanicked()) {
-        s.host().powerCycle(); // an operator brought the canary back
-      }
+      assertThat(s.host().isPanicked()).isFalse(); // nobody had to bring the canary back
     }
     Instant start = Instant.now();
     long id = startRollout();
     JsonPath done = awaitPhase(id, "COMPLETED", Duration.ofSeconds(120));
     assertThat(done.getList("patchSet.version", String.class)).containsExactly(GOOD);
+    JsonPath hosts = given().get("/api/v1/rollouts/" + id + "/hosts").jsonPath();
+    assertThat(hosts.getList("phase", String.class)).as(hosts.prettify()).containsOnly("HEALTHY");
+    assertThat(hosts.getList("reason", String.class)).containsOnly("KERNEL_KEPT");
+    assertThat(hosts.getList("trialBoot.stage", String.class)).containsOnly("KEPT").hasSize(12);
 
     Map<String, List<Instant[]>> downtimes = new java.util.TreeMap<>();
     for (EmulatedSshServer s : SshFleet.SERVERS.values()) {
       EmulatedHost h = s.host();
       assertThat(h.installed()).containsEntry("linux-image-generic", GOOD);
       assertThat(h.runningKernel()).isEqualTo("6.8.0-50-generic");
+      assertThat(h.defaultKernel()).isEqualTo("6.8.0-50-generic");
       assertThat(installs(h).stream().filter(argv -> argv.contains("linux-image-generic=" + GOOD)))
           .hasSize(1);
       downtimes.put(h.name(), downtimes(h, start));

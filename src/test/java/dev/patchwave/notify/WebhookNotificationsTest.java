@@ -160,6 +160,7 @@ class WebhookNotificationsTest {
                   "disruption": {"groupBy": ["kafka-cluster"], "maxUnavailablePerGroup": 1},
                   "canary": {"coverBy": ["os-release", "hardware"]},
                   "waves": [{"name": "canary", "size": 1}, {"size": "100%"}],
+                  "reboot": {"trial": false},
                   "health": {"interval": "5s", "timeout": "5s"}}}
         """);
     putPolicy(

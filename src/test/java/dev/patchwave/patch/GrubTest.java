@@ -63,6 +63,11 @@ class GrubTest {
         .isEqualTo("gnulinux-advanced-" + uuid + ">gnulinux-6.8.0-48-generic-advanced-" + uuid);
     assertThat(entries).noneMatch(e -> e.title().contains("recovery"));
     assertThat(Grub.entryFor(entries, "6.1.0-1-generic")).isEmpty();
+    // the entry that names the kernel, not the top one that boots whichever kernel is newest
+    assertThat(Grub.exactEntryFor(entries, "6.8.0-49-generic").orElseThrow().id())
+        .isEqualTo("gnulinux-advanced-" + uuid + ">gnulinux-6.8.0-49-generic-advanced-" + uuid);
+    assertThat(Grub.exactEntryFor(entries.subList(0, 1), "6.8.0-49-generic").orElseThrow().id())
+        .isEqualTo("gnulinux-simple-" + uuid);
   }
 
   @Test

@@ -40,7 +40,7 @@ class PolicyReaderTest {
     var s = p.spec();
     assertThat(s.packages().origin()).isEqualTo(PackageOrigin.SECURITY);
     assertThat(s.packages().include()).containsExactly("*");
-    assertThat(s.reboot()).isEqualTo(RebootMode.IF_REQUIRED);
+    assertThat(s.reboot()).isEqualTo(RolloutPolicy.Reboot.of(RebootMode.IF_REQUIRED));
     assertThat(s.disruption().maxUnavailablePerGroup()).isEqualTo(1);
     assertThat(s.disruption().maxUnavailable()).isEqualTo(Amount.count(1));
     assertThat(s.waves())
@@ -108,7 +108,7 @@ class PolicyReaderTest {
     assertThat(s.packages().selects("linux-image-generic")).isTrue();
     assertThat(s.packages().selects("postgresql-16")).isFalse();
     assertThat(s.packages().selects("curl")).isFalse();
-    assertThat(s.reboot()).isEqualTo(RebootMode.ALWAYS);
+    assertThat(s.reboot()).isEqualTo(RolloutPolicy.Reboot.of(RebootMode.ALWAYS));
     assertThat(s.disruption().maxUnavailable()).isEqualTo(Amount.percent(10));
     assertThat(s.waves().get(1).soak()).isEqualTo(Duration.ofMinutes(90));
     assertThat(s.waves().get(1).approval()).isEqualTo(Approval.MANUAL);
@@ -188,6 +188,45 @@ class PolicyReaderTest {
                         "spec.health.checks[0].nodeCondition.type",
                         "spec.health.checks[0].nodeCondition.status",
                         "spec.health.checks[1].nodeCondition.status"));
+  }
+
+  @Test
+  void rebootIsAWordOrAnObjectWithTheTrialBoot() throws DocumentException {
+    assertThat(PolicyReader.read(MINIMAL).spec().reboot())
+        .isEqualTo(
+            new RolloutPolicy.Reboot(RebootMode.IF_REQUIRED, true, Duration.ofSeconds(30), false));
+    assertThat(PolicyReader.read(MINIMAL + "  reboot: never\n").spec().reboot().when())
+        .isEqualTo(RebootMode.NEVER);
+    String object =
+        MINIMAL
+            + """
+              reboot: {when: always, trial: false, panicTimeout: 1m, panicOnHang: true}
+            """;
+    assertThat(PolicyReader.read(object).spec().reboot())
+        .isEqualTo(new RolloutPolicy.Reboot(RebootMode.ALWAYS, false, Duration.ofMinutes(1), true));
+    assertThat(PolicyReader.read(MINIMAL + "  reboot: {panicOnHang: true}\n").spec().reboot())
+        .isEqualTo(
+            new RolloutPolicy.Reboot(RebootMode.IF_REQUIRED, true, Duration.ofSeconds(30), true));
+
+    String bad =
+        MINIMAL
+            + """
+              reboot: {when: sometimes, trail: true, panicTimeout: 2s}
+            """;
+    assertThatThrownBy(() -> PolicyReader.read(bad))
+        .isInstanceOfSatisfying(
+            DocumentException.class,
+            e -> {
+              assertThat(e.problems())
+                  .extracting(Problem::path)
+                  .containsExactlyInAnyOrder(
+                      "spec.reboot.when", "spec.reboot.trail", "spec.reboot.panicTimeout");
+              assertThat(e.problems())
+                  .allSatisfy(p -> assertThat(p.location().line()).isEqualTo(8));
+              assertThat(e.problems())
+                  .anySatisfy(p -> assertThat(p.message()).contains("did you mean 'trial'"))
+                  .anySatisfy(p -> assertThat(p.message()).contains("from 5s to 10m, found 2s"));
+            });
   }
 
   @Test

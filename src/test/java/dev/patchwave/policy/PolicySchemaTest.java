@@ -79,6 +79,8 @@ class PolicySchemaTest {
     if (node.has("items")) {
       walk(node.get("items"), path + "[]", objects, enums);
     }
+    // a field written either way (reboot: ifRequired, or reboot: {when: ifRequired, ...})
+    node.path("oneOf").forEach(alternative -> walk(alternative, path, objects, enums));
   }
 
   private static void assertClosed(JsonNode node, String path) {
@@ -95,5 +97,6 @@ class PolicySchemaTest {
     if (node.has("items")) {
       assertClosed(node.get("items"), path + "[]");
     }
+    node.path("oneOf").forEach(alternative -> assertClosed(alternative, path));
   }
 }

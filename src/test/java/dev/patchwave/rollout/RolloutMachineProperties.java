@@ -33,7 +33,9 @@ import net.jqwik.api.constraints.IntRange;
  *       are within the tolerance, the previous wave has soaked, and a gated wave is approved;
  *   <li>no wave starts outside the maintenance window;
  *   <li>once more hosts of a wave failed than tolerated, the rollout is halted and no host is
- *       started or stepped any more.
+ *       started or stepped any more;
+ *   <li>a host booted on trial is healthy only once its new kernel is the default, and one that
+ *       came back on its old kernel has failed.
  * </ol>
  */
 class RolloutMachineProperties {
@@ -45,7 +47,9 @@ class RolloutMachineProperties {
     UNHEALTHY,
     FLAKY_THEN_GOOD,
     INCONCLUSIVE_ONCE,
-    LOCKED_ONCE
+    LOCKED_ONCE,
+    /** Its new kernel is booted on trial, panics, and the host comes back on the old one. */
+    FALLS_BACK
   }
 
   record Pending(Instant at, Observation observation, String host) {}
@@ -73,17 +77,19 @@ class RolloutMachineProperties {
       int roll = r.nextInt(100);
       fate.put(
           name,
-          roll < 70
+          roll < 66
               ? Fate.GOOD
-              : roll < 76
-                  ? Fate.INSTALL_FAILS
-                  : roll < 80
-                      ? Fate.NEVER_BACK
-                      : roll < 84
-                          ? Fate.UNHEALTHY
-                          : roll < 92
-                              ? Fate.FLAKY_THEN_GOOD
-                              : roll < 96 ? Fate.INCONCLUSIVE_ONCE : Fate.LOCKED_ONCE);
+              : roll < 70
+                  ? Fate.FALLS_BACK
+                  : roll < 76
+                      ? Fate.INSTALL_FAILS
+                      : roll < 80
+                          ? Fate.NEVER_BACK
+                          : roll < 84
+                              ? Fate.UNHEALTHY
+                              : roll < 92
+                                  ? Fate.FLAKY_THEN_GOOD
+                                  : roll < 96 ? Fate.INCONCLUSIVE_ONCE : Fate.LOCKED_ONCE);
     }
     String spec =
         """
@@ -265,8 +271,26 @@ class RolloutMachineProperties {
           at, new Observation.HostPatched(p.host(), installed, true, Optional.of("k")), p.host());
     }
     if (a instanceof Action.RebootHost rb) {
+      HostState h = s.host(rb.host());
+      if (h.trial().isEmpty() && (fate.get(rb.host()) == Fate.FALLS_BACK || r.nextInt(3) > 0)) {
+        // first the trial is set up (or found impossible), without rebooting
+        TrialBoot t =
+            fate.get(rb.host()) == Fate.FALLS_BACK || r.nextBoolean()
+                ? TrialBoot.armed("old", "k", "e>k", "")
+                : TrialBoot.unavailable("no grubenv");
+        return new Pending(at, new Observation.TrialDecided(rb.host(), t), rb.host());
+      }
       // the reboot is given; coming back is for the looks that follow
       return new Pending(at, new Observation.RebootIssued(rb.host()), rb.host());
+    }
+    if (a instanceof Action.KeepKernel k) {
+      if (r.nextInt(4) == 0) {
+        return new Pending(
+            at,
+            new Observation.HostStepFailed(k.host(), Reason.KEEP_KERNEL_FAILED, "timeout", true),
+            k.host());
+      }
+      return new Pending(at, new Observation.KernelKept(k.host(), ""), k.host());
     }
     if (a instanceof Action.AwaitBoot ab) {
       if (fate.get(ab.host()) == Fate.NEVER_BACK || r.nextInt(3) == 0) {
@@ -275,7 +299,11 @@ class RolloutMachineProperties {
             new Observation.StillBooting(ab.host(), "does not answer"),
             ab.host());
       }
-      return new Pending(at, new Observation.HostRebooted(ab.host(), "boot-2", "k"), ab.host());
+      boolean fellBack =
+          fate.get(ab.host()) == Fate.FALLS_BACK
+              && s.host(ab.host()).trialAt(TrialBoot.Stage.ARMED);
+      return new Pending(
+          at, new Observation.HostRebooted(ab.host(), "boot-2", fellBack ? "old" : "k"), ab.host());
     }
     if (a instanceof Action.CheckHealth c) {
       Fate f = fate.get(c.host());
@@ -315,6 +343,18 @@ class RolloutMachineProperties {
     assertThat(s.releasedSince(before)).isEqualTo(released);
     assertThat(s.inFlight())
         .isEqualTo((int) s.hosts().values().stream().filter(h -> h.phase().isInFlight()).count());
+    // 0b. trial boots: a host is done on its new kernel only once that kernel is the default, and
+    // one that came back on its old kernel failed
+    for (HostState h : s.hosts().values()) {
+      if (h.phase() == HostPhase.HEALTHY && h.trial().isPresent()) {
+        assertThat(h.trial().get().stage())
+            .as("%s healthy on trial", h.name())
+            .isIn(TrialBoot.Stage.KEPT, TrialBoot.Stage.UNAVAILABLE);
+      }
+      if (h.trialAt(TrialBoot.Stage.FELL_BACK)) {
+        assertThat(h.phase()).isEqualTo(HostPhase.FAILED);
+      }
+    }
     // 1. group and fleet limits
     Map<String, Integer> perGroup = new TreeMap<>();
     int inFlight = 0;

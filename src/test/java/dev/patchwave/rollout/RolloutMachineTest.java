@@ -191,6 +191,133 @@ class RolloutMachineTest {
   }
 
   @Test
+  void aNewKernelThatFallsBackOnTrialFailsTheCanaryWithItsOwnReasonAndHalts() {
+    Scenario s = Scenario.given(INCIDENT, fleet());
+    String canary = s.state.waves().get(0).hosts().get(0);
+    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
+    s.decide(new HostPrepared(canary, "boot-1"));
+    s.decide(
+        new HostPatched(
+            canary,
+            List.copyOf(Scenario.KERNEL.packages()),
+            true,
+            Optional.of("6.8.0-49-generic")));
+    // the first reboot step sets GRUB up and reboots nothing; the trial is on record before the
+    // host goes down, and the reboot is asked for again
+    TrialBoot armed =
+        TrialBoot.armed("6.8.0-48-generic", "6.8.0-49-generic", "adv>k49", "boots once");
+    s.decide(new Observation.TrialDecided(canary, armed));
+    assertThat(s.state.host(canary).phase()).isEqualTo(HostPhase.REBOOTING);
+    assertThat(s.state.host(canary).trial()).contains(armed);
+    assertThat(s.actions(Action.RebootHost.class))
+        .extracting(Action.RebootHost::host)
+        .containsExactly(canary);
+    assertThat(s.last.events()).extracting(Event::reason).contains(Reason.TRIAL_BOOT);
+
+    s.decide(new Observation.RebootIssued(canary));
+    s.advance(Duration.ofSeconds(40));
+    s.decide(new HostRebooted(canary, "boot-2", "6.8.0-48-generic"));
+
+    HostState h = s.state.host(canary);
+    assertThat(h.phase()).isEqualTo(HostPhase.FAILED);
+    assertThat(h.reason()).isEqualTo(Reason.KERNEL_FELL_BACK);
+    assertThat(h.detail()).contains("6.8.0-49-generic", "6.8.0-48-generic", "boot-2");
+    assertThat(h.trialAt(TrialBoot.Stage.FELL_BACK)).isTrue();
+    assertThat(s.state.phase()).isEqualTo(RolloutPhase.HALTED);
+    assertThat(s.actions(Action.Quarantine.class))
+        .singleElement()
+        .satisfies(
+            q ->
+                assertThat(q.versions())
+                    .containsExactly(new PackageVersion("linux-image-generic", "6.8.0-49.49")));
+    assertThat(s.prepared()).isEmpty();
+    assertThat(s.actions(Action.CheckHealth.class)).isEmpty();
+  }
+
+  @Test
+  void onTrialTheNewKernelBecomesTheDefaultOnlyAfterTheHealthGateAndAgainAfterARestart() {
+    Scenario s = Scenario.given(INCIDENT, fleet());
+    String canary = s.state.waves().get(0).hosts().get(0);
+    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
+    s.decide(new HostPrepared(canary, "boot-1"));
+    s.decide(
+        new HostPatched(
+            canary,
+            List.copyOf(Scenario.KERNEL.packages()),
+            true,
+            Optional.of("6.8.0-49-generic")));
+    s.decide(
+        new Observation.TrialDecided(
+            canary, TrialBoot.armed("6.8.0-48-generic", "6.8.0-49-generic", "adv>k49", "")));
+    s.decide(new Observation.RebootIssued(canary));
+    s.decide(new HostRebooted(canary, "boot-2", "6.8.0-49-generic"));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.VERIFYING);
+    assertThat(s.actions(Action.KeepKernel.class)).isEmpty();
+
+    s.decide(new HealthReport(canary, List.of(pass())));
+    assertThat(s.phaseOf(canary))
+        .as("not done before the kernel is kept")
+        .isEqualTo(HostPhase.VERIFYING);
+    assertThat(s.state.phase()).isEqualTo(RolloutPhase.RUNNING);
+    assertThat(s.actions(Action.KeepKernel.class))
+        .containsExactly(new Action.KeepKernel(canary, "adv>k49", "6.8.0-49-generic"));
+
+    // the host does not answer: tried again after the interval, nothing else moves meanwhile
+    s.decide(new HostStepFailed(canary, Reason.KEEP_KERNEL_FAILED, "timeout", true));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.VERIFYING);
+    assertThat(s.actions(Action.KeepKernel.class)).isEmpty();
+    s.advance(Duration.ofSeconds(30)).decide();
+    assertThat(s.actions(Action.KeepKernel.class)).hasSize(1);
+
+    // a controller that restarts here (the state as stored, a sweep) asks for it again
+    var restarted =
+        RolloutMachine.decide(
+            s.state, new Observations(List.of(), java.util.Set.of(), true), s.now);
+    assertThat(restarted.actions())
+        .contains(new Action.KeepKernel(canary, "adv>k49", "6.8.0-49-generic"));
+    // a late check's report does not finish the host either
+    s.decide(new HealthReport(canary, List.of(pass())));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.VERIFYING);
+
+    s.decide(new Observation.KernelKept(canary, "kernel 6.8.0-49-generic is the default"));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.HEALTHY);
+    assertThat(s.state.host(canary).reason()).isEqualTo(Reason.KERNEL_KEPT);
+    assertThat(s.state.host(canary).trialAt(TrialBoot.Stage.KEPT)).isTrue();
+    assertThat(s.state.phase()).isEqualTo(RolloutPhase.SOAKING);
+  }
+
+  @Test
+  void aHostThatCannotBootOnTrialIsRebootedPlainlyAndSaysWhy() {
+    Scenario s = Scenario.given(INCIDENT, fleet());
+    String canary = s.state.waves().get(0).hosts().get(0);
+    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
+    s.decide(new HostPrepared(canary, "boot-1"));
+    s.decide(
+        new HostPatched(
+            canary,
+            List.copyOf(Scenario.KERNEL.packages()),
+            true,
+            Optional.of("6.8.0-49-generic")));
+    s.decide(
+        new Observation.TrialDecided(
+            canary, TrialBoot.unavailable("grub-reboot is not installed")));
+    assertThat(s.last.events())
+        .anySatisfy(
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.NO_TRIAL_BOOT);
+              assertThat(e.detail()).contains("grub-reboot is not installed");
+            });
+    assertThat(s.actions(Action.RebootHost.class)).hasSize(1);
+    s.decide(new Observation.RebootIssued(canary));
+    // without a trial, another kernel after the reboot is for the health checks to judge
+    s.decide(new HostRebooted(canary, "boot-2", "6.8.0-48-generic"));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.VERIFYING);
+    s.decide(new HealthReport(canary, List.of(pass())));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.HEALTHY);
+    assertThat(s.actions(Action.KeepKernel.class)).isEmpty();
+  }
+
+  @Test
   void aFailingCheckIsRetriedUntilTheHealthTimeoutThenFailsTheHost() {
     Scenario s = Scenario.given(INCIDENT, fleet());
     String canary = s.state.waves().get(0).hosts().get(0);

@@ -1,0 +1,309 @@
+package dev.patchwave.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.patchwave.health.HealthChecker;
+import dev.patchwave.host.CommandResult;
+import dev.patchwave.host.HostException;
+import dev.patchwave.host.HostExecutor;
+import dev.patchwave.host.simulated.EmulatedHost;
+import dev.patchwave.host.simulated.SimulatedHostExecutor;
+import dev.patchwave.inventory.Host;
+import dev.patchwave.patch.Command;
+import dev.patchwave.patch.Grub;
+import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.patch.PatchSet;
+import dev.patchwave.plan.WavePlanner;
+import dev.patchwave.policy.CheckCatalogue;
+import dev.patchwave.policy.PolicyReader;
+import dev.patchwave.policy.RolloutPolicy;
+import dev.patchwave.rollout.Action;
+import dev.patchwave.rollout.CheckResult;
+import dev.patchwave.rollout.Decision;
+import dev.patchwave.rollout.HostPhase;
+import dev.patchwave.rollout.Observation;
+import dev.patchwave.rollout.Observations;
+import dev.patchwave.rollout.Reason;
+import dev.patchwave.rollout.RolloutMachine;
+import dev.patchwave.rollout.RolloutState;
+import dev.patchwave.rollout.TrialBoot;
+import dev.patchwave.rollout.Verdict;
+import dev.patchwave.testing.ManualClock;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trial boot's host steps ({@link HostSteps#reboot}, {@link HostSteps#keepKernel}) driven by
+ * the state machine against an emulated host's GRUB: set up before the reboot and on record, a good
+ * kernel kept only after the gate, a bad one falling back, and a host whose GRUB refuses left as it
+ * was found and rebooted plainly.
+ */
+class TrialBootStepsTest {
+
+  static final PackageVersion GOOD = new PackageVersion("linux-image-generic", "6.8.0-49.49");
+  static final PatchSet PATCH_SET = new PatchSet(new java.util.TreeSet<>(Set.of(GOOD)));
+
+  final ManualClock clock = new ManualClock(Instant.parse("2026-12-04T01:00:00Z"));
+  final SimulatedHostExecutor simulated = new SimulatedHostExecutor(clock, Duration.ofSeconds(20));
+  final List<String> audit = new ArrayList<>();
+
+  static Host host(boolean panics) {
+    return new Host(
+        "kafka-a-1",
+        "kafka-a-1",
+        22,
+        Host.Transport.SIMULATED,
+        Host.PackageFamily.APT,
+        new TreeMap<>(Map.of("role", "kafka", "os-release", "24.04")),
+        Optional.empty(),
+        Optional.of(
+            new Host.Simulation(
+                Map.of(GOOD.name(), "6.8.0-48.48"),
+                Map.of(GOOD.name(), GOOD.version()),
+                panics
+                    ? List.of(
+                        new Host.Fault(
+                            GOOD.name(), GOOD.version(), Host.FaultEffect.PANIC_ON_REBOOT))
+                    : List.of())));
+  }
+
+  HostSteps steps(HostExecutor executor, Host h) {
+    return new HostSteps(
+        executor,
+        new HealthChecker(
+            executor,
+            HttpClient.newHttpClient(),
+            new ObjectMapper(),
+            CheckCatalogue.EMPTY,
+            n -> Optional.empty()),
+        () -> List.of(h),
+        List::of,
+        (action, target, ok, detail) -> audit.add(action + " " + ok + " " + detail),
+        Optional.empty(),
+        new HostSteps.PackageAges() {
+          @Override
+          public Map<PackageVersion, Instant> firstSeen(Collection<PackageVersion> versions) {
+            return Map.of();
+          }
+
+          @Override
+          public void seen(String host, List<dev.patchwave.patch.PendingUpdate> p, Instant at) {}
+        },
+        clock);
+  }
+
+  /** A one-host rollout, its host patched with the new kernel and due for its reboot. */
+  RolloutState patched(Host h, EmulatedHost e, HostSteps steps) throws Exception {
+    return patched(h, e, steps, "{when: ifRequired, trial: true, panicTimeout: 10s}");
+  }
+
+  RolloutState patched(Host h, EmulatedHost e, HostSteps steps, String reboot) throws Exception {
+    RolloutPolicy policy =
+        PolicyReader.read(
+            """
+            apiVersion: patchwave.dev/v1
+            kind: RolloutPolicy
+            metadata: {name: p}
+            spec:
+              selector: {}
+              reboot: %s
+              waves: [{size: 100%%}]
+              health: {interval: 30s, timeout: 2m}
+            """
+                .formatted(reboot));
+    RolloutState s =
+        RolloutState.start(
+            1,
+            policy,
+            WavePlanner.plan(policy, List.of(h), clock.instant()),
+            "alice",
+            clock.instant());
+    s = decide(s, new Observation.PatchSetFrozen(PATCH_SET, ""));
+    String bootId = e.bootId();
+    s = decide(s, new Observation.HostPrepared(h.name(), bootId));
+    s = decide(s, steps.patch(s, h.name(), PATCH_SET, () -> true));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.REBOOTING);
+    assertThat(s.host(h.name()).expectedKernel()).contains("6.8.0-49-generic");
+    return s;
+  }
+
+  Decision last;
+
+  RolloutState decide(RolloutState s, Observation o) {
+    last = RolloutMachine.decide(s, new Observations(List.of(o), Set.of(), false), clock.instant());
+    return last.state();
+  }
+
+  <A extends Action> List<A> actions(Class<A> type) {
+    return last.actions().stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  @Test
+  void aGoodKernelBootsOnTrialAndBecomesTheDefaultOnlyAfterTheGate() throws Exception {
+    Host h = host(false);
+    EmulatedHost e = simulated.emulated(h);
+    HostSteps steps = steps(simulated, h);
+    RolloutState s = patched(h, e, steps);
+    String before = s.host(h.name()).bootIdBefore().orElseThrow();
+
+    // the first reboot step sets GRUB up and reboots nothing
+    Observation decided = steps.reboot(s, h.name(), before, () -> true);
+    assertThat(decided).isInstanceOf(Observation.TrialDecided.class);
+    assertThat(e.reboots()).isZero();
+    s = decide(s, decided);
+    TrialBoot trial = s.host(h.name()).trial().orElseThrow();
+    assertThat(trial.stage()).isEqualTo(TrialBoot.Stage.ARMED);
+    assertThat(trial.toEntry()).endsWith(">gnulinux-6.8.0-49-generic-advanced-" + uuid(e));
+    assertThat(audit).anyMatch(a -> a.startsWith("host.trial-boot true rollout 1: kernel"));
+    assertThat(env(e))
+        .containsEntry("next_entry", trial.toEntry())
+        .containsEntry(
+            "saved_entry",
+            "gnulinux-advanced-" + uuid(e) + ">gnulinux-6.8.0-48-generic-advanced-" + uuid(e));
+    assertThat(actions(Action.RebootHost.class)).hasSize(1);
+
+    assertThat(steps.reboot(s, h.name(), before, () -> true))
+        .isEqualTo(new Observation.RebootIssued(h.name()));
+    s = decide(s, new Observation.RebootIssued(h.name()));
+    clock.advance(Duration.ofSeconds(21));
+    s = decide(s, steps.awaitBoot(h.name(), before));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.VERIFYING);
+    assertThat(e.runningKernel()).isEqualTo("6.8.0-49-generic");
+    // booted once: until it is kept, the old kernel is still what the next boot starts
+    assertThat(e.defaultKernel()).isEqualTo("6.8.0-48-generic");
+
+    s =
+        decide(
+            s,
+            new Observation.HealthReport(
+                h.name(), List.of(new CheckResult("reachable", Verdict.PASS, ""))));
+    Action.KeepKernel keep = actions(Action.KeepKernel.class).get(0);
+    Observation kept = steps.keepKernel(s, h.name(), keep.toEntry(), keep.toKernel(), () -> true);
+    assertThat(kept).isInstanceOf(Observation.KernelKept.class);
+    // idempotent: a controller that restarts before it recorded the outcome does it again
+    assertThat(steps.keepKernel(s, h.name(), keep.toEntry(), keep.toKernel(), () -> true))
+        .isEqualTo(kept);
+    s = decide(s, kept);
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.HEALTHY);
+    assertThat(e.defaultKernel()).isEqualTo("6.8.0-49-generic");
+    assertThat(env(e))
+        .containsEntry("saved_entry", trial.toEntry())
+        .doesNotContainKey("next_entry");
+    assertThat(e.received())
+        .anySatisfy(r -> assertThat(r.argv()).endsWith("rm", "-f", Grub.DROP_IN));
+  }
+
+  @Test
+  void aBadKernelFallsBackAndTheHostFailsWithItsOwnReason() throws Exception {
+    Host h = host(true);
+    EmulatedHost e = simulated.emulated(h);
+    HostSteps steps = steps(simulated, h);
+    RolloutState s = patched(h, e, steps);
+    String before = s.host(h.name()).bootIdBefore().orElseThrow();
+    s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+    s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.BOOTING);
+    // boot, 10s of panic, boot again into the saved default
+    clock.advance(Duration.ofSeconds(25));
+    assertThat(steps.awaitBoot(h.name(), before)).isInstanceOf(Observation.StillBooting.class);
+    clock.advance(Duration.ofSeconds(30));
+    s = decide(s, steps.awaitBoot(h.name(), before));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.FAILED);
+    assertThat(s.host(h.name()).reason()).isEqualTo(Reason.KERNEL_FELL_BACK);
+    assertThat(e.isPanicked()).isFalse();
+    assertThat(e.runningKernel()).isEqualTo("6.8.0-48-generic");
+    assertThat(actions(Action.Quarantine.class))
+        .extracting(Action.Quarantine::versions)
+        .containsExactly(List.of(GOOD));
+
+    // a keep that comes too late (the host is on its old kernel) refuses
+    assertThat(steps.keepKernel(s, h.name(), "x>y", "6.8.0-49-generic", () -> true))
+        .isInstanceOfSatisfying(
+            Observation.HostStepFailed.class,
+            f -> {
+              assertThat(f.reason()).isEqualTo(Reason.KERNEL_FELL_BACK);
+              assertThat(f.retry()).isFalse();
+            });
+  }
+
+  @Test
+  void aHostWhoseGrubRefusesIsLeftAsFoundAndRebootedPlainly() throws Exception {
+    Host h = host(false);
+    EmulatedHost e = simulated.emulated(h);
+    // grub-reboot fails on this host (a locked or full /boot)
+    HostExecutor refusing =
+        host -> {
+          HostExecutor.HostSession inner = simulated.open(host);
+          return new HostExecutor.HostSession() {
+            @Override
+            public CommandResult run(Command c) throws HostException {
+              if (c.argv().get(0).equals("grub-reboot") && !c.argv().contains("--version")) {
+                return new CommandResult(
+                    1, "", "grub-reboot: error: disk full\n", false, Duration.ZERO);
+              }
+              return inner.run(c);
+            }
+
+            @Override
+            public void close() {
+              inner.close();
+            }
+          };
+        };
+    HostSteps steps = steps(refusing, h);
+    RolloutState s = patched(h, e, steps);
+    String before = s.host(h.name()).bootIdBefore().orElseThrow();
+    Observation decided = steps.reboot(s, h.name(), before, () -> true);
+    assertThat(decided)
+        .isInstanceOfSatisfying(
+            Observation.TrialDecided.class,
+            d -> {
+              assertThat(d.trial().stage()).isEqualTo(TrialBoot.Stage.UNAVAILABLE);
+              assertThat(d.trial().detail()).contains("grub-reboot failed", "disk full");
+            });
+    s = decide(s, decided);
+    assertThat(last.events())
+        .anySatisfy(ev -> assertThat(ev.reason()).isEqualTo(Reason.NO_TRIAL_BOOT));
+    assertThat(audit).anyMatch(a -> a.startsWith("host.trial-boot false"));
+    // the drop-in is gone again: GRUB boots the newest kernel, as before
+    assertThat(e.defaultKernel()).isEqualTo("6.8.0-49-generic");
+
+    assertThat(steps.reboot(s, h.name(), before, () -> true))
+        .isEqualTo(new Observation.RebootIssued(h.name()));
+    assertThat(e.reboots()).isEqualTo(1);
+    assertThat(e.received().stream().filter(r -> r.argv().contains("grub-reboot")).count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aPolicyWithoutTrialRebootsAtOnce() throws Exception {
+    Host h = host(false);
+    EmulatedHost e = simulated.emulated(h);
+    HostSteps steps = steps(simulated, h);
+    RolloutState s = patched(h, e, steps, "{trial: false}");
+    assertThat(steps.reboot(s, h.name(), s.host(h.name()).bootIdBefore().get(), () -> true))
+        .isEqualTo(new Observation.RebootIssued(h.name()));
+    assertThat(e.reboots()).isEqualTo(1);
+    assertThat(e.received()).noneMatch(r -> r.argv().get(0).startsWith("grub"));
+  }
+
+  static Map<String, String> env(EmulatedHost e) throws Exception {
+    return Grub.env(e.exec(Grub.readEnv().argv(), new byte[0]).stdout());
+  }
+
+  static String uuid(EmulatedHost e) throws Exception {
+    String cfg = e.exec(Grub.readMenu().argv(), new byte[0]).stdout();
+    String id = Grub.entries(cfg).get(0).id();
+    return id.substring("gnulinux-simple-".length());
+  }
+}
