@@ -3,9 +3,13 @@ package dev.patchwave.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.patchwave.engine.HostSteps;
 import dev.patchwave.engine.NodeOperations;
+import dev.patchwave.engine.PowerCycles;
 import dev.patchwave.health.HealthChecker;
 import dev.patchwave.host.HostExecutor;
 import dev.patchwave.host.HostRouter;
+import dev.patchwave.host.PowerControl;
+import dev.patchwave.host.PowerRouter;
+import dev.patchwave.host.redfish.RedfishPower;
 import dev.patchwave.host.simulated.SimulatedHostExecutor;
 import dev.patchwave.host.ssh.JschHostExecutor;
 import dev.patchwave.host.ssh.SshSettings;
@@ -106,7 +110,13 @@ public class EngineWiring {
       Optional<NodeInventory> cluster,
       Instance<KubernetesClient> kubernetes,
       NodeCordonStore cordons,
-      ScanStore scans) {
+      ScanStore scans,
+      SimulatedHostExecutor simulated,
+      dev.patchwave.persistence.RolloutStore rollouts,
+      @ConfigProperty(name = "patchwave.power.credentials-dir") Path credentials,
+      @ConfigProperty(name = "patchwave.power.ca-file") Optional<Path> caFile,
+      @ConfigProperty(name = "patchwave.power.timeout") Duration powerTimeout,
+      @ConfigProperty(name = "patchwave.power.max-per-hour") int powerPerHour) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     Optional<NodeOperations> nodes =
         cluster.map(
@@ -123,12 +133,7 @@ public class EngineWiring {
                                 () ->
                                     Optional.ofNullable(kubernetes.get().getNamespace())
                                         .orElse("default"))))));
-    return new HostSteps(
-        hosts,
-        new HealthChecker(
-            hosts, http, json, checks, node -> cluster.flatMap(c -> c.conditions(node))),
-        inventory::hosts,
-        quarantine::active,
+    HostSteps.ActionLog actions =
         (action, host, ok, detail) ->
             audit.record(
                 AuditLog.CONTROLLER,
@@ -136,10 +141,38 @@ public class EngineWiring {
                 host,
                 ok ? AuditLog.Outcome.SUCCESS : AuditLog.Outcome.FAILED,
                 null,
-                detail),
+                detail);
+    return new HostSteps(
+        hosts,
+        new HealthChecker(
+            hosts, http, json, checks, node -> cluster.flatMap(c -> c.conditions(node))),
+        inventory::hosts,
+        quarantine::active,
+        actions,
         nodes,
         packageAges(scans),
-        clock);
+        clock,
+        new PowerCycles(
+            new PowerRouter(
+                new RedfishPower(credentials, caFile, powerTimeout), simulatedPower(simulated)),
+            rollouts::owners,
+            since -> audit.count("host.power-cycle", AuditLog.Outcome.SUCCESS, since),
+            powerPerHour,
+            actions,
+            clock));
+  }
+
+  /** A simulated host's power button: a force restart (GRUB picks the kernel, nobody else). */
+  static PowerControl simulatedPower(SimulatedHostExecutor simulated) {
+    return host ->
+        simulated
+            .existing(host.name())
+            .map(
+                e -> {
+                  e.forceRestart();
+                  return PowerControl.Outcome.done("the simulated host was restarted");
+                })
+            .orElse(PowerControl.Outcome.notDone("the simulated host is not running"));
   }
 
   /** The scans' first-seen times, as the engine's host steps read and add to them. */

@@ -74,6 +74,7 @@ public final class HostSteps {
   private final Optional<NodeOperations> nodes;
   private final PackageAges ages;
   private final java.time.Clock clock;
+  private final PowerCycles power;
 
   /** Where host steps put on record what they did to a host (the audit log). */
   @FunctionalInterface
@@ -90,6 +91,20 @@ public final class HostSteps {
       Optional<NodeOperations> nodes,
       PackageAges ages,
       java.time.Clock clock) {
+    this(hosts, health, inventory, quarantined, actions, nodes, ages, clock, PowerCycles.NONE);
+  }
+
+  public HostSteps(
+      HostExecutor hosts,
+      HealthChecker health,
+      Supplier<List<Host>> inventory,
+      Supplier<List<PackageVersion>> quarantined,
+      ActionLog actions,
+      Optional<NodeOperations> nodes,
+      PackageAges ages,
+      java.time.Clock clock,
+      PowerCycles power) {
+    this.power = power;
     this.ages = ages;
     this.clock = clock;
     this.actions = actions;
@@ -674,6 +689,18 @@ public final class HostSteps {
     } catch (HostException e) {
       return failed(name, Reason.KEEP_KERNEL_FAILED, e.getMessage(), true);
     }
+  }
+
+  /**
+   * Power-cycles the host through its BMC (it did not come back in time), within the guards of
+   * {@link PowerCycles}.
+   */
+  public Observation powerCycle(RolloutState rollout, String name, BooleanSupplier mayAct) {
+    Optional<Host> host = find(name);
+    if (host.isEmpty()) {
+      return new Observation.HostGone(name);
+    }
+    return power.cycle(rollout, host.get(), mayAct);
   }
 
   /** Looks once whether the host answers with a boot id other than {@code bootIdBefore}. */

@@ -113,6 +113,14 @@ final class StepRunner {
           r.host(),
           () -> steps.reboot(state, r.host(), r.bootIdBefore(), mayAct),
           null);
+    } else if (action instanceof Action.PowerCycle c) {
+      run(
+          workers,
+          Rank.REBOOT,
+          id,
+          c.host(),
+          () -> steps.powerCycle(state, c.host(), mayAct),
+          null);
     } else if (action instanceof Action.KeepKernel k) {
       run(
           workers,

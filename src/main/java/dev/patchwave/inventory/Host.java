@@ -18,11 +18,48 @@ public record Host(
     PackageFamily packageManager,
     SortedMap<String, String> labels,
     Optional<String> kubernetesNode,
-    Optional<Simulation> simulation) {
+    Optional<Simulation> simulation,
+    Optional<Bmc> bmc) {
 
   public Host {
     labels = new TreeMap<>(labels);
+    bmc = bmc == null ? Optional.empty() : bmc;
   }
+
+  /** A host without a BMC. */
+  public Host(
+      String name,
+      String address,
+      int port,
+      Transport transport,
+      PackageFamily packageManager,
+      SortedMap<String, String> labels,
+      Optional<String> kubernetesNode,
+      Optional<Simulation> simulation) {
+    this(
+        name,
+        address,
+        port,
+        transport,
+        packageManager,
+        labels,
+        kubernetesNode,
+        simulation,
+        Optional.empty());
+  }
+
+  /**
+   * The host's baseboard management controller, for a power cycle when the host does not come back
+   * (ADR 18).
+   *
+   * @param redfish the Redfish service's origin ({@code https://10.0.9.11}), HTTPS only
+   * @param system the computer system's path ({@code /redfish/v1/Systems/1}); empty: the only one
+   * @param credentials the name of the credentials (a directory with {@code username} and {@code
+   *     password} under {@code patchwave.power.credentials-dir})
+   * @param tlsPin the SHA-256 of the BMC's certificate (hex); empty: verified by a CA
+   */
+  public record Bmc(
+      java.net.URI redfish, Optional<String> system, String credentials, Optional<String> tlsPin) {}
 
   public enum Transport {
     SSH("ssh"),
@@ -80,6 +117,11 @@ public record Host(
     PANIC_ON_INSTALL("panic-on-install"),
     /** The host never comes back from the reboot. */
     PANIC_ON_REBOOT("panic-on-reboot"),
+    /**
+     * Booting the package's kernel hangs without a panic: only {@code panicOnHang} (or a power
+     * cycle) gets the host out of it.
+     */
+    HANG_ON_REBOOT("hang-on-reboot"),
     /** The host comes back but a service check fails. */
     UNHEALTHY_AFTER_REBOOT("unhealthy-after-reboot"),
     /** The host comes back, late. */

@@ -49,7 +49,9 @@ public final class InventoryReader {
                   "packageManager",
                   "labels",
                   "kubernetesNode",
-                  "simulation"),
+                  "simulation",
+                  "bmc"),
+          "hosts[].bmc", Set.of("redfish", "system", "credentials", "tlsPin"),
           "hosts[].simulation",
               Set.of("installed", "available", "faults", "hardware", "unattendedUpgrades"),
           "hosts[].simulation.hardware", Set.of("vendor", "product"),
@@ -59,6 +61,9 @@ public final class InventoryReader {
   private static final Pattern ADDRESS =
       Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\\[?[0-9A-Fa-f:.]{2,45}]?");
 
+  private static final Pattern REDFISH_SYSTEM =
+      Pattern.compile("/redfish/v1/Systems/[A-Za-z0-9._-]{1,64}");
+  private static final Pattern CREDENTIALS = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern DEB_NAME = Pattern.compile("[a-z0-9][a-z0-9+.-]{1,127}");
   private static final Pattern ANY_VERSION = Pattern.compile("[A-Za-z0-9.+~:_^-]{1,128}");
   private static final Map<String, Transport> TRANSPORTS =
@@ -188,6 +193,7 @@ public final class InventoryReader {
                   "kubernetesNode",
                   null,
                   (v, p) -> b.matching(v, p, Names.HOST_NAME, Names.HOST_NAME_WHAT)));
+      Host.Bmc bmc = f.read("bmc", null, this::bmc);
       Simulation sim = f.read("simulation", null, this::simulation);
       if (transport == Transport.SIMULATED && sim == null && !f.has("simulation")) {
         sim = new Simulation(Map.of(), Map.of(), List.of());
@@ -209,7 +215,89 @@ public final class InventoryReader {
           pm,
           new TreeMap<>(labels),
           node,
-          Optional.ofNullable(sim));
+          Optional.ofNullable(sim),
+          Optional.ofNullable(bmc));
+    }
+
+    Host.Bmc bmc(Node n, String path) {
+      Fields f = b.object(n, path, FIELDS.get("hosts[].bmc"));
+      if (f == null) {
+        return null;
+      }
+      java.net.URI redfish =
+          f.readRequired(
+              "redfish",
+              (v, p) -> {
+                String text = b.string(v, p);
+                if (text == null) {
+                  return null;
+                }
+                java.net.URI u;
+                try {
+                  u = new java.net.URI(text);
+                } catch (java.net.URISyntaxException e) {
+                  u = null;
+                }
+                if (u == null
+                    || !"https".equals(u.getScheme())
+                    || u.getHost() == null
+                    || u.getRawUserInfo() != null
+                    || !(u.getRawPath() == null
+                        || u.getRawPath().isEmpty()
+                        || u.getRawPath().equals("/"))
+                    || u.getRawQuery() != null
+                    || u.getRawFragment() != null) {
+                  b.problem(
+                      p,
+                      v.location(),
+                      "expected the BMC's https origin, such as https://10.0.9.11 or"
+                          + " https://bmc-1.example:8443 (no path, no user), found '"
+                          + Binder.abbreviate(text)
+                          + "'");
+                  return null;
+                }
+                return java.net.URI.create("https://" + u.getRawAuthority());
+              });
+      String system =
+          f.read(
+              "system",
+              null,
+              (v, p) ->
+                  b.matching(
+                      v, p, REDFISH_SYSTEM, "a Redfish system path such as /redfish/v1/Systems/1"));
+      String credentials =
+          f.readRequired(
+              "credentials",
+              (v, p) ->
+                  b.matching(
+                      v, p, CREDENTIALS, "a credentials name (lower-case letters, digits, '-')"));
+      String pin =
+          f.read(
+              "tlsPin",
+              null,
+              (v, p) -> {
+                String text = b.string(v, p);
+                if (text == null) {
+                  return null;
+                }
+                String hex = text.strip().replace(":", "").toLowerCase(java.util.Locale.ROOT);
+                if (!hex.matches("[0-9a-f]{64}")) {
+                  b.problem(
+                      p,
+                      v.location(),
+                      "expected the SHA-256 of the BMC's certificate, 64 hex digits (colons"
+                          + " allowed), found '"
+                          + Binder.abbreviate(text)
+                          + "'");
+                  return null;
+                }
+                return hex;
+              });
+      if (redfish == null || credentials == null) {
+        return null;
+      }
+      return new Host.Bmc(
+          redfish, Optional.ofNullable(system), credentials, Optional.ofNullable(pin));
     }
 
     Simulation simulation(Node n, String path) {

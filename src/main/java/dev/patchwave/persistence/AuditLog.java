@@ -67,6 +67,16 @@ public class AuditLog {
     return r;
   }
 
+  /** How many records of {@code action} with {@code outcome} there are since {@code since}. */
+  @Transactional
+  public long count(String action, Outcome outcome, Instant since) {
+    return AuditRecord.count(
+        "action = ?1 and outcome = ?2 and at >= ?3",
+        action,
+        outcome.word(),
+        RolloutStore.odt(since));
+  }
+
   /** Newest first; page with {@code before} = the smallest id of the previous page. */
   @Transactional
   public List<AuditRecord> list(Query q) {

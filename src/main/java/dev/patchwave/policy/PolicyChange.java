@@ -59,6 +59,13 @@ public final class PolicyChange {
     if (b.reboot().panicOnHang() && !a.reboot().panicOnHang()) {
       out.add("spec.reboot.panicOnHang: true -> false");
     }
+    if (a.reboot().powerCycles() > b.reboot().powerCycles()) {
+      out.add(
+          "spec.reboot.powerCycles: "
+              + b.reboot().powerCycles()
+              + " -> "
+              + a.reboot().powerCycles());
+    }
     var bd = b.disruption();
     var ad = a.disruption();
     if (ad.maxUnavailablePerGroup() > bd.maxUnavailablePerGroup()) {

@@ -450,6 +450,11 @@ public final class PolicyReader {
       Duration panic =
           f.read("panicTimeout", RolloutPolicy.Reboot.DEFAULT_PANIC_TIMEOUT, b::duration);
       Boolean onHang = f.read("panicOnHang", false, b::bool);
+      Integer cycles =
+          f.read(
+              "powerCycles",
+              RolloutPolicy.Reboot.DEFAULT_POWER_CYCLES,
+              (v, p) -> b.integer(v, p, 0, 3));
       if (panic != null
           && (panic.compareTo(Duration.ofSeconds(5)) < 0
               || panic.compareTo(Duration.ofMinutes(10)) > 0)) {
@@ -461,10 +466,10 @@ public final class PolicyReader {
                 + " (how long a panicking kernel waits before it reboots)");
         return null;
       }
-      if (when == null || trial == null || panic == null || onHang == null) {
+      if (when == null || trial == null || panic == null || onHang == null || cycles == null) {
         return null;
       }
-      return new RolloutPolicy.Reboot(when, trial, panic, onHang);
+      return new RolloutPolicy.Reboot(when, trial, panic, onHang, cycles);
     }
 
     /** {@code 3} (a count) or {@code "25%"} (a percentage from 1 to 100). */
@@ -960,7 +965,7 @@ public final class PolicyReader {
     m.put("spec.selector", Set.of("matchLabels", "matchExpressions"));
     m.put("spec.selector.matchExpressions[]", Set.of("key", "operator", "values"));
     m.put("spec.packages", Set.of("origin", "include", "exclude"));
-    m.put("spec.reboot", Set.of("when", "trial", "panicTimeout", "panicOnHang"));
+    m.put("spec.reboot", Set.of("when", "trial", "panicTimeout", "panicOnHang", "powerCycles"));
     m.put("spec.disruption", Set.of("groupBy", "maxUnavailablePerGroup", "maxUnavailable"));
     m.put("spec.canary", Set.of("coverBy"));
     m.put("spec.waves[]", Set.of("name", "size", "soak", "approval"));

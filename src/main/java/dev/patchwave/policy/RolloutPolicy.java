@@ -123,17 +123,26 @@ public record RolloutPolicy(Metadata metadata, Spec spec) {
    * When hosts reboot, and how a new kernel is booted: on {@code trial} (where the host supports
    * it) the running kernel stays GRUB's saved default and the new one is booted once, with {@code
    * panic=<panicTimeout>} on its command line (and {@code softlockup_panic=1 hung_task_panic=1}
-   * with {@code panicOnHang}), so that a kernel that panics reboots by itself into the old one.
+   * with {@code panicOnHang}), so that a kernel that panics reboots by itself into the old one. A
+   * host that does not come back within the health timeout is power-cycled through its BMC up to
+   * {@code powerCycles} times (0 to 3; only hosts with a BMC in the inventory).
    */
-  public record Reboot(RebootMode when, boolean trial, Duration panicTimeout, boolean panicOnHang) {
+  public record Reboot(
+      RebootMode when, boolean trial, Duration panicTimeout, boolean panicOnHang, int powerCycles) {
 
     public static final Duration DEFAULT_PANIC_TIMEOUT = Duration.ofSeconds(30);
 
+    public static final int DEFAULT_POWER_CYCLES = 1;
+
     public static final Reboot DEFAULT = of(RebootMode.IF_REQUIRED);
 
-    /** {@code when}, with a trial boot of new kernels (the default). */
+    public Reboot(RebootMode when, boolean trial, Duration panicTimeout, boolean panicOnHang) {
+      this(when, trial, panicTimeout, panicOnHang, DEFAULT_POWER_CYCLES);
+    }
+
+    /** {@code when}, with a trial boot of new kernels and one power cycle (the defaults). */
     public static Reboot of(RebootMode when) {
-      return new Reboot(when, true, DEFAULT_PANIC_TIMEOUT, false);
+      return new Reboot(when, true, DEFAULT_PANIC_TIMEOUT, false, DEFAULT_POWER_CYCLES);
     }
   }
 

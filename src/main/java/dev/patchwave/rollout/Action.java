@@ -42,6 +42,12 @@ public sealed interface Action {
    */
   record KeepKernel(String host, String toEntry, String toKernel) implements Action {}
 
+  /**
+   * Power-cycle the host through its BMC (it did not come back within the health timeout). Not
+   * repeated after a restart: the host's state counts the power cycle before it is asked for.
+   */
+  record PowerCycle(String host) implements Action {}
+
   /** Look once whether the host answers with a boot id other than {@code bootIdBefore}. */
   record AwaitBoot(String host, String bootIdBefore) implements Action {}
 

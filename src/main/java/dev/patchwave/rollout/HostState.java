@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param retryAt do not act on the host before this (a locked dpkg, a blocked group)
  * @param verifyingSince when health verification began (the health timeout counts from here)
  * @param trial how a new kernel is booted, once decided at the reboot (ADR 17)
+ * @param powerCycles how many times the host was power-cycled through its BMC (ADR 18)
  */
 public record HostState(
     String name,
@@ -31,7 +32,8 @@ public record HostState(
     Optional<Instant> retryAt,
     Optional<Instant> verifyingSince,
     Optional<Instant> lastChecked,
-    Optional<TrialBoot> trial) {
+    Optional<TrialBoot> trial,
+    int powerCycles) {
 
   public HostState {
     groups = List.copyOf(groups);
@@ -56,7 +58,8 @@ public record HostState(
         Optional.empty(),
         Optional.empty(),
         Optional.empty(),
-        Optional.empty());
+        Optional.empty(),
+        0);
   }
 
   HostState to(HostPhase next, Reason why, String text, Instant now) {
@@ -76,7 +79,8 @@ public record HostState(
         Optional.empty(),
         verifyingSince,
         lastChecked,
-        trial);
+        trial,
+        powerCycles);
   }
 
   HostState retryAt(Instant t, Reason why, String text) {
@@ -96,7 +100,8 @@ public record HostState(
         Optional.of(t),
         verifyingSince,
         lastChecked,
-        trial);
+        trial,
+        powerCycles);
   }
 
   HostState prepared(String bootId) {
@@ -116,7 +121,8 @@ public record HostState(
         retryAt,
         verifyingSince,
         lastChecked,
-        trial);
+        trial,
+        powerCycles);
   }
 
   HostState patched(List<PackageVersion> versions, boolean reboot, Optional<String> kernel) {
@@ -136,7 +142,8 @@ public record HostState(
         retryAt,
         verifyingSince,
         lastChecked,
-        trial);
+        trial,
+        powerCycles);
   }
 
   HostState verifying(Instant now, Reason why, String text) {
@@ -156,7 +163,8 @@ public record HostState(
         Optional.empty(),
         Optional.of(now),
         Optional.empty(),
-        trial);
+        trial,
+        powerCycles);
   }
 
   HostState checked(Instant now, Reason why, String text) {
@@ -176,7 +184,8 @@ public record HostState(
         retryAt,
         verifyingSince,
         Optional.of(now),
-        trial);
+        trial,
+        powerCycles);
   }
 
   HostState trial(TrialBoot t) {
@@ -196,11 +205,34 @@ public record HostState(
         retryAt,
         verifyingSince,
         lastChecked,
-        Optional.of(t));
+        Optional.of(t),
+        powerCycles);
   }
 
   /** The trial boot at {@code stage}, if the host is at {@code stage}. */
   public boolean trialAt(TrialBoot.Stage stage) {
     return trial.map(t -> t.stage() == stage).orElse(false);
+  }
+
+  /** Power-cycled (once more) through its BMC: the wait for it to come back starts again. */
+  HostState powerCycling(Instant now, Reason why, String text) {
+    return new HostState(
+        name,
+        wave,
+        groups,
+        phase,
+        now,
+        why,
+        text,
+        bootIdBefore,
+        expectedKernel,
+        rebootNeeded,
+        installed,
+        attempts,
+        Optional.empty(),
+        verifyingSince,
+        lastChecked,
+        trial,
+        powerCycles + 1);
   }
 }

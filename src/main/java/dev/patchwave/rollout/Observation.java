@@ -39,6 +39,8 @@ public sealed interface Observation {
       host = o.host();
     } else if (this instanceof KernelKept o) {
       host = o.host();
+    } else if (this instanceof PowerCycled o) {
+      host = o.host();
     }
     return Optional.ofNullable(host);
   }
@@ -117,6 +119,12 @@ public sealed interface Observation {
 
   /** After the health gate: the new kernel of a trial boot is GRUB's default now. */
   record KernelKept(String host, String detail) implements Observation {}
+
+  /**
+   * A power cycle through the host's BMC was asked for: {@code done} when the BMC took it, else why
+   * not (no BMC, refused, the rate limit, the BMC's answer).
+   */
+  record PowerCycled(String host, boolean done, String detail) implements Observation {}
 
   /** The reboot command was given (or the host already went down): now wait for it. */
   record RebootIssued(String host) implements Observation {}

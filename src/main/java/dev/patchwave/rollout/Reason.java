@@ -39,6 +39,8 @@ public enum Reason {
   TRIAL_BOOT_FAILED("GRUB could not be set to boot the new kernel once; retrying"),
   KERNEL_KEPT("the new kernel is the default now"),
   KEEP_KERNEL_FAILED("the new kernel could not be made the default; retrying"),
+  POWER_CYCLE("no answer within the health timeout; power-cycling it through its BMC"),
+  POWER_CYCLED("the BMC restarted the host; waiting for it to answer"),
   DID_NOT_COME_BACK("did not come back from the reboot in time"),
   HOST_UNREACHABLE("the host cannot be reached"),
   HOST_KEY_REJECTED("the host's SSH key is not the pinned one"),

@@ -268,13 +268,47 @@ public final class RolloutMachine {
                           : timeout;
                   if (now.isBefore(h.since().plus(wait))) {
                     hosts.put(h.retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, b.detail()));
+                  } else if (h.powerCycles() < policy.spec().reboot().powerCycles()) {
+                    // counted before it is asked for: a restart never power-cycles twice
+                    String text =
+                        "no answer with a new boot id within "
+                            + dev.patchwave.doc.Binder.formatDuration(wait)
+                            + " ("
+                            + b.detail()
+                            + "); power cycle "
+                            + (h.powerCycles() + 1)
+                            + " of "
+                            + policy.spec().reboot().powerCycles();
+                    put(h.powerCycling(now, Reason.POWER_CYCLE, text), Reason.POWER_CYCLE, text);
+                    issue(new Action.PowerCycle(h.name()), h.name());
                   } else {
                     String text =
                         "no answer with a new boot id within "
                             + dev.patchwave.doc.Binder.formatDuration(wait)
                             + " ("
                             + b.detail()
-                            + ")";
+                            + ")"
+                            + (h.powerCycles() > 0
+                                ? " after " + h.powerCycles() + " power cycle(s)"
+                                : "");
+                    put(
+                        h.to(HostPhase.FAILED, Reason.DID_NOT_COME_BACK, text, now),
+                        Reason.DID_NOT_COME_BACK,
+                        text);
+                  }
+                });
+      } else if (o instanceof Observation.PowerCycled c) {
+        host(c.host(), HostPhase.BOOTING)
+            .ifPresent(
+                h -> {
+                  if (c.done()) {
+                    put(
+                        h.retryAt(now.plus(seen.bootPoll()), Reason.POWER_CYCLED, c.detail()),
+                        Reason.POWER_CYCLED,
+                        c.detail());
+                  } else {
+                    String text =
+                        "no answer with a new boot id in time, and no power cycle: " + c.detail();
                     put(
                         h.to(HostPhase.FAILED, Reason.DID_NOT_COME_BACK, text, now),
                         Reason.DID_NOT_COME_BACK,

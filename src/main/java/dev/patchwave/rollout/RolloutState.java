@@ -128,7 +128,8 @@ public record RolloutState(
                     h.retryAt(),
                     h.verifyingSince(),
                     h.lastChecked(),
-                    h.trial())
+                    h.trial(),
+                    h.powerCycles())
                 .to(HostPhase.SKIPPED, Reason.NOTHING_FOR_HOST, "", now));
       }
     }

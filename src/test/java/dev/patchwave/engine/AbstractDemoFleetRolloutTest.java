@@ -93,6 +93,9 @@ abstract class AbstractDemoFleetRolloutTest {
             .filter(h -> bad.version().equals(h.installed().get(bad.name())))
             .toList();
     assertThat(gotIt).hasSize(1);
+    // not back in time: power-cycled once (the simulated host's BMC), into the same bad kernel
+    // (no trial boot), so it stays down and the host fails
+    assertThat(gotIt.get(0).powerCycles()).isEqualTo(1);
     assertThat(gotIt.get(0).isPanicked()).isTrue();
 
     await()
@@ -113,12 +116,21 @@ abstract class AbstractDemoFleetRolloutTest {
                     .isNotEmpty()
                     .allSatisfy(h -> assertThat(h.pins()).contains(bad)));
 
+    assertThat(
+            given()
+                .queryParam("action", "host.power-cycle")
+                .get("/api/v1/audit")
+                .jsonPath()
+                .getList("target", String.class))
+        .containsExactly(gotIt.get(0).name());
     var events = given().get("/api/v1/rollouts/" + id + "/events").jsonPath();
     assertThat(events.getList("reason", String.class))
         .contains(
             "STARTED",
             "PATCH_SET_FROZEN",
             "WAVE_STARTED",
+            "POWER_CYCLE",
+            "POWER_CYCLED",
             "DID_NOT_COME_BACK",
             "TOO_MANY_FAILURES",
             "QUARANTINED");

@@ -55,6 +55,69 @@ class InventoryReaderTest {
   }
 
   @Test
+  void aBmcIsAnHttpsOriginWithNamedCredentialsAndAnOptionalPin() throws DocumentException {
+    String pin = "AB:".repeat(31) + "AB";
+    List<Host> hosts =
+        InventoryReader.read(
+            """
+            apiVersion: patchwave.dev/v1
+            kind: Inventory
+            hosts:
+              - name: kafka-a-1
+                address: 10.0.1.11
+                bmc: {redfish: "https://10.0.9.11:8443/", credentials: kafka-bmc, tlsPin: "%s"}
+              - name: kafka-a-2
+                address: 10.0.1.12
+                bmc:
+                  redfish: https://bmc-a-2.example
+                  system: /redfish/v1/Systems/System.Embedded.1
+                  credentials: kafka-bmc
+              - name: kafka-a-3
+                address: 10.0.1.13
+            """
+                .formatted(pin));
+    Host.Bmc one = hosts.get(0).bmc().orElseThrow();
+    assertThat(one.redfish()).hasToString("https://10.0.9.11:8443");
+    assertThat(one.system()).isEmpty();
+    assertThat(one.tlsPin()).contains("ab".repeat(32));
+    Host.Bmc two = hosts.get(1).bmc().orElseThrow();
+    assertThat(two.system()).contains("/redfish/v1/Systems/System.Embedded.1");
+    assertThat(two.tlsPin()).isEmpty();
+    assertThat(hosts.get(2).bmc()).isEmpty();
+
+    String bad =
+        """
+        apiVersion: patchwave.dev/v1
+        kind: Inventory
+        hosts:
+          - name: a
+            address: 10.0.0.1
+            bmc: {redfish: "http://10.0.9.1", credentials: x}
+          - name: b
+            address: 10.0.0.2
+            bmc: {redfish: "https://root:calvin@10.0.9.2", credentials: "../etc", tlsPin: "sha1"}
+          - name: c
+            address: 10.0.0.3
+            bmc: {redfish: "https://10.0.9.3/redfish/v1", system: "/redfish/v1/../Managers", user: root}
+        """;
+    assertThatThrownBy(() -> InventoryReader.read(bad))
+        .isInstanceOfSatisfying(
+            DocumentException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::path)
+                    .containsExactlyInAnyOrder(
+                        "hosts[0].bmc.redfish",
+                        "hosts[1].bmc.redfish",
+                        "hosts[1].bmc.credentials",
+                        "hosts[1].bmc.tlsPin",
+                        "hosts[2].bmc.redfish",
+                        "hosts[2].bmc.system",
+                        "hosts[2].bmc.user",
+                        "hosts[2].bmc.credentials"));
+  }
+
+  @Test
   void everyProblemIsReportedWithPathAndLine() {
     String yaml =
         """

@@ -160,7 +160,7 @@ class WebhookNotificationsTest {
                   "disruption": {"groupBy": ["kafka-cluster"], "maxUnavailablePerGroup": 1},
                   "canary": {"coverBy": ["os-release", "hardware"]},
                   "waves": [{"name": "canary", "size": 1}, {"size": "100%"}],
-                  "reboot": {"trial": false},
+                  "reboot": {"trial": false, "powerCycles": 0},
                   "health": {"interval": "5s", "timeout": "5s"}}}
         """);
     putPolicy(

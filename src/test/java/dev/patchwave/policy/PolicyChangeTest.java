@@ -48,6 +48,8 @@ class PolicyChangeTest {
         "trial boot off      | reboot: ifRequired        | 'reboot: {trial: false}' | spec.reboot.trial: true -> false (a bad kernel no longer falls back by itself)",
         "slower panic reboot | reboot: ifRequired        | 'reboot: {panicTimeout: 2m}' | spec.reboot.panicTimeout: 30s -> 2m",
         "panic on hang       | reboot: ifRequired        | 'reboot: {panicOnHang: true}' | ''",
+        "more power cycles   | reboot: ifRequired        | 'reboot: {powerCycles: 2}' | spec.reboot.powerCycles: 1 -> 2",
+        "no power cycle      | reboot: ifRequired        | 'reboot: {powerCycles: 0}' | ''",
         "same, as an object  | reboot: ifRequired        | 'reboot: {when: ifRequired, trial: true}' | ''",
         "bigger group budget | maxUnavailablePerGroup: 1 | maxUnavailablePerGroup: 2 | spec.disruption.maxUnavailablePerGroup: 1 -> 2",
         "budget as percent   | maxUnavailable: 2}        | maxUnavailable: 1%}      | spec.disruption.maxUnavailable: 2 -> 1%",

@@ -200,10 +200,11 @@ class PolicyReaderTest {
     String object =
         MINIMAL
             + """
-              reboot: {when: always, trial: false, panicTimeout: 1m, panicOnHang: true}
+              reboot: {when: always, trial: false, panicTimeout: 1m, panicOnHang: true, powerCycles: 0}
             """;
     assertThat(PolicyReader.read(object).spec().reboot())
-        .isEqualTo(new RolloutPolicy.Reboot(RebootMode.ALWAYS, false, Duration.ofMinutes(1), true));
+        .isEqualTo(
+            new RolloutPolicy.Reboot(RebootMode.ALWAYS, false, Duration.ofMinutes(1), true, 0));
     assertThat(PolicyReader.read(MINIMAL + "  reboot: {panicOnHang: true}\n").spec().reboot())
         .isEqualTo(
             new RolloutPolicy.Reboot(RebootMode.IF_REQUIRED, true, Duration.ofSeconds(30), true));
@@ -211,7 +212,7 @@ class PolicyReaderTest {
     String bad =
         MINIMAL
             + """
-              reboot: {when: sometimes, trail: true, panicTimeout: 2s}
+              reboot: {when: sometimes, trail: true, panicTimeout: 2s, powerCycles: 5}
             """;
     assertThatThrownBy(() -> PolicyReader.read(bad))
         .isInstanceOfSatisfying(
@@ -220,7 +221,10 @@ class PolicyReaderTest {
               assertThat(e.problems())
                   .extracting(Problem::path)
                   .containsExactlyInAnyOrder(
-                      "spec.reboot.when", "spec.reboot.trail", "spec.reboot.panicTimeout");
+                      "spec.reboot.when",
+                      "spec.reboot.trail",
+                      "spec.reboot.panicTimeout",
+                      "spec.reboot.powerCycles");
               assertThat(e.problems())
                   .allSatisfy(p -> assertThat(p.location().line()).isEqualTo(8));
               assertThat(e.problems())

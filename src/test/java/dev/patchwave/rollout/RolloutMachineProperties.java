@@ -49,7 +49,9 @@ class RolloutMachineProperties {
     INCONCLUSIVE_ONCE,
     LOCKED_ONCE,
     /** Its new kernel is booted on trial, panics, and the host comes back on the old one. */
-    FALLS_BACK
+    FALLS_BACK,
+    /** Hangs on its reboot; comes back only if its BMC power-cycles it (on its old kernel). */
+    HANGS
   }
 
   record Pending(Instant at, Observation observation, String host) {}
@@ -79,17 +81,19 @@ class RolloutMachineProperties {
           name,
           roll < 66
               ? Fate.GOOD
-              : roll < 70
+              : roll < 68
                   ? Fate.FALLS_BACK
-                  : roll < 76
-                      ? Fate.INSTALL_FAILS
-                      : roll < 80
-                          ? Fate.NEVER_BACK
-                          : roll < 84
-                              ? Fate.UNHEALTHY
-                              : roll < 92
-                                  ? Fate.FLAKY_THEN_GOOD
-                                  : roll < 96 ? Fate.INCONCLUSIVE_ONCE : Fate.LOCKED_ONCE);
+                  : roll < 70
+                      ? Fate.HANGS
+                      : roll < 76
+                          ? Fate.INSTALL_FAILS
+                          : roll < 80
+                              ? Fate.NEVER_BACK
+                              : roll < 84
+                                  ? Fate.UNHEALTHY
+                                  : roll < 92
+                                      ? Fate.FLAKY_THEN_GOOD
+                                      : roll < 96 ? Fate.INCONCLUSIVE_ONCE : Fate.LOCKED_ONCE);
     }
     String spec =
         """
@@ -292,15 +296,24 @@ class RolloutMachineProperties {
       }
       return new Pending(at, new Observation.KernelKept(k.host(), ""), k.host());
     }
+    if (a instanceof Action.PowerCycle pc) {
+      // some hosts have no BMC
+      boolean done = r.nextInt(3) > 0;
+      if (done) {
+        attempted.add("power:" + pc.host());
+      }
+      return new Pending(at, new Observation.PowerCycled(pc.host(), done, "bmc"), pc.host());
+    }
     if (a instanceof Action.AwaitBoot ab) {
-      if (fate.get(ab.host()) == Fate.NEVER_BACK || r.nextInt(3) == 0) {
+      boolean hung = fate.get(ab.host()) == Fate.HANGS && !attempted.contains("power:" + ab.host());
+      if (fate.get(ab.host()) == Fate.NEVER_BACK || hung || r.nextInt(3) == 0) {
         return new Pending(
             now.plusSeconds(r.nextInt(3)),
             new Observation.StillBooting(ab.host(), "does not answer"),
             ab.host());
       }
       boolean fellBack =
-          fate.get(ab.host()) == Fate.FALLS_BACK
+          (fate.get(ab.host()) == Fate.FALLS_BACK || fate.get(ab.host()) == Fate.HANGS)
               && s.host(ab.host()).trialAt(TrialBoot.Stage.ARMED);
       return new Pending(
           at, new Observation.HostRebooted(ab.host(), "boot-2", fellBack ? "old" : "k"), ab.host());
@@ -355,6 +368,18 @@ class RolloutMachineProperties {
         assertThat(h.phase()).isEqualTo(HostPhase.FAILED);
       }
     }
+    // 0c. power cycles: never more than the policy allows, and only for a host that is booting
+    for (HostState h : s.hosts().values()) {
+      assertThat(h.powerCycles()).isLessThanOrEqualTo(policy.spec().reboot().powerCycles());
+    }
+    d.actions().stream()
+        .filter(a -> a instanceof Action.PowerCycle)
+        .forEach(
+            a -> {
+              String host = ((Action.PowerCycle) a).host();
+              assertThat(s.host(host).phase()).isEqualTo(HostPhase.BOOTING);
+              assertThat(s.host(host).powerCycles()).isGreaterThan(before.host(host).powerCycles());
+            });
     // 1. group and fleet limits
     Map<String, Integer> perGroup = new TreeMap<>();
     int inFlight = 0;

@@ -318,6 +318,62 @@ class RolloutMachineTest {
   }
 
   @Test
+  void aHostThatDoesNotComeBackIsPowerCycledOnceThenFails() {
+    Scenario s = Scenario.given(INCIDENT, fleet());
+    String canary = s.state.waves().get(0).hosts().get(0);
+    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
+    s.decide(new HostPrepared(canary, "boot-1"));
+    s.decide(
+        new HostPatched(canary, List.copyOf(Scenario.KERNEL.packages()), true, Optional.of("k")));
+    s.decide(new Observation.TrialDecided(canary, TrialBoot.unavailable("no grubenv")));
+    s.decide(new Observation.RebootIssued(canary));
+    s.advance(Duration.ofMinutes(10));
+    s.decide(new Observation.StillBooting(canary, "does not answer"));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.BOOTING);
+    assertThat(s.state.host(canary).powerCycles()).isEqualTo(1);
+    assertThat(s.state.host(canary).reason()).isEqualTo(Reason.POWER_CYCLE);
+    assertThat(s.actions(Action.PowerCycle.class)).containsExactly(new Action.PowerCycle(canary));
+    assertThat(s.actions(Action.AwaitBoot.class)).isEmpty();
+
+    // a controller that restarts before the outcome was recorded does not power-cycle again
+    var restarted =
+        RolloutMachine.decide(
+            s.state, new Observations(List.of(), java.util.Set.of(), true), s.now);
+    assertThat(restarted.actions()).noneMatch(a -> a instanceof Action.PowerCycle);
+
+    s.decide(new Observation.PowerCycled(canary, true, "ForceRestart of /redfish/v1/Systems/1"));
+    assertThat(s.state.host(canary).reason()).isEqualTo(Reason.POWER_CYCLED);
+    // the wait starts again from the power cycle; after it, no second one (the policy allows one)
+    s.advance(Duration.ofMinutes(9));
+    s.decide(new Observation.StillBooting(canary, "does not answer"));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.BOOTING);
+    s.advance(Duration.ofMinutes(1));
+    s.decide(new Observation.StillBooting(canary, "does not answer"));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.FAILED);
+    assertThat(s.state.host(canary).detail()).contains("after 1 power cycle(s)");
+    assertThat(s.state.phase()).isEqualTo(RolloutPhase.HALTED);
+  }
+
+  @Test
+  void aPowerCycleThatCannotBeDoneFailsTheHostAtOnce() {
+    Scenario s = Scenario.given(INCIDENT, fleet());
+    String canary = s.state.waves().get(0).hosts().get(0);
+    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
+    s.decide(new HostPrepared(canary, "boot-1"));
+    s.decide(
+        new HostPatched(canary, List.copyOf(Scenario.KERNEL.packages()), true, Optional.of("k")));
+    s.decide(new Observation.TrialDecided(canary, TrialBoot.unavailable("no grubenv")));
+    s.decide(new Observation.RebootIssued(canary));
+    s.advance(Duration.ofMinutes(10));
+    s.decide(new Observation.StillBooting(canary, "does not answer"));
+    s.decide(new Observation.PowerCycled(canary, false, "no BMC is configured for " + canary));
+    assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.FAILED);
+    assertThat(s.state.host(canary).reason()).isEqualTo(Reason.DID_NOT_COME_BACK);
+    assertThat(s.state.host(canary).detail()).contains("no BMC is configured");
+    assertThat(s.state.phase()).isEqualTo(RolloutPhase.HALTED);
+  }
+
+  @Test
   void aFailingCheckIsRetriedUntilTheHealthTimeoutThenFailsTheHost() {
     Scenario s = Scenario.given(INCIDENT, fleet());
     String canary = s.state.waves().get(0).hosts().get(0);

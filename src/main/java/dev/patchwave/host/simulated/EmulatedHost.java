@@ -94,6 +94,8 @@ public final class EmulatedHost {
   private boolean grubDefaultSaved;
   private Optional<Duration> panicReboot = Optional.empty();
   private int fallbacks;
+  private boolean panicOnHang;
+  private int powerCycles;
 
   public EmulatedHost(Host host, Clock clock, Duration bootTime) {
     this(host, clock, bootTime, DEFAULT_LOG);
@@ -241,6 +243,22 @@ public final class EmulatedHost {
   /** Switches the host off (a person pulled the plug); {@link #powerCycle} brings it back. */
   public synchronized void powerOff() {
     panicked = true;
+  }
+
+  /**
+   * The BMC restarts the host (Redfish ForceRestart): nobody picks a kernel at the GRUB menu, so
+   * GRUB starts the once-only entry if one is still set, else its default; a kernel that panics or
+   * hangs there takes the host down again.
+   */
+  public synchronized void forceRestart() {
+    panicked = false;
+    powerCycles++;
+    reboot();
+  }
+
+  /** How many times the BMC restarted the host ({@link #forceRestart}). */
+  public synchronized int powerCycles() {
+    return powerCycles;
   }
 
   /** Brings a panicked host back (an operator power-cycled it into the old kernel). */
@@ -770,14 +788,15 @@ public final class EmulatedHost {
     String next = nextEntry.flatMap(this::kernelOf).orElseGet(this::grubDefault);
     nextEntry = Optional.empty();
     Duration delay = bootTime;
-    if (panicsBooting(next)) {
-      if (panicReboot.isPresent()) {
-        // panic=<n>: the kernel reboots by itself after n seconds, into the default entry
+    if (panicsBooting(next) || hangsBooting(next)) {
+      if (panicReboot.isPresent() && (panicsBooting(next) || panicOnHang)) {
+        // panic=<n>: the kernel reboots by itself after n seconds, into the default entry (a hang
+        // panics only with softlockup_panic / hung_task_panic)
         fallbacks++;
         delay = bootTime.plus(panicReboot.get()).plus(bootTime);
         next = grubDefault();
         bootId = UUID.randomUUID().toString();
-        if (panicsBooting(next)) {
+        if (panicsBooting(next) || hangsBooting(next)) {
           panicked = true;
         }
       } else {
@@ -820,6 +839,22 @@ public final class EmulatedHost {
     return false;
   }
 
+  /** Whether booting {@code kernel} hangs (a kernel package's hang fault, its own kernel only). */
+  private boolean hangsBooting(String kernel) {
+    for (var e : installed.entrySet()) {
+      PackageVersion v = new PackageVersion(e.getKey(), e.getValue());
+      if (!hasFault(v, FaultEffect.HANG_ON_REBOOT) || !isKernel(v.name())) {
+        continue;
+      }
+      Optional<String> release =
+          dnf ? Optional.of(rpmKernelRelease(v.version())) : kernelRelease(v.version());
+      if (release.map(kernel::equals).orElse(true)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** GRUB's default: the saved entry with GRUB_DEFAULT=saved, else the newest kernel. */
   private String grubDefault() {
     String newest = newestInstalledKernel().orElse(runningKernel);
@@ -836,6 +871,7 @@ public final class EmulatedHost {
     }
     String dropIn = grubDropIn == null ? "" : grubDropIn;
     grubDefaultSaved = dropIn.lines().anyMatch(l -> l.strip().equals("GRUB_DEFAULT=saved"));
+    panicOnHang = dropIn.contains("hung_task_panic=1");
     panicReboot =
         dropIn
             .lines()

@@ -7,6 +7,7 @@ import dev.patchwave.health.HealthChecker;
 import dev.patchwave.host.CommandResult;
 import dev.patchwave.host.HostException;
 import dev.patchwave.host.HostExecutor;
+import dev.patchwave.host.redfish.RedfishPower;
 import dev.patchwave.host.simulated.EmulatedHost;
 import dev.patchwave.host.simulated.SimulatedHostExecutor;
 import dev.patchwave.inventory.Host;
@@ -30,7 +31,10 @@ import dev.patchwave.rollout.RolloutState;
 import dev.patchwave.rollout.TrialBoot;
 import dev.patchwave.rollout.Verdict;
 import dev.patchwave.testing.ManualClock;
+import dev.patchwave.testing.RedfishServer;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,6 +45,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trial boot's host steps ({@link HostSteps#reboot}, {@link HostSteps#keepKernel}) driven by
@@ -48,7 +53,7 @@ import org.junit.jupiter.api.Test;
  * kernel kept only after the gate, a bad one falling back, and a host whose GRUB refuses left as it
  * was found and rebooted plainly.
  */
-class TrialBootStepsTest {
+class RebootStepsTest {
 
   static final PackageVersion GOOD = new PackageVersion("linux-image-generic", "6.8.0-49.49");
   static final PatchSet PATCH_SET = new PatchSet(new java.util.TreeSet<>(Set.of(GOOD)));
@@ -58,6 +63,10 @@ class TrialBootStepsTest {
   final List<String> audit = new ArrayList<>();
 
   static Host host(boolean panics) {
+    return host(panics ? Host.FaultEffect.PANIC_ON_REBOOT : null, Optional.empty());
+  }
+
+  static Host host(Host.FaultEffect fault, Optional<Host.Bmc> bmc) {
     return new Host(
         "kafka-a-1",
         "kafka-a-1",
@@ -70,14 +79,17 @@ class TrialBootStepsTest {
             new Host.Simulation(
                 Map.of(GOOD.name(), "6.8.0-48.48"),
                 Map.of(GOOD.name(), GOOD.version()),
-                panics
-                    ? List.of(
-                        new Host.Fault(
-                            GOOD.name(), GOOD.version(), Host.FaultEffect.PANIC_ON_REBOOT))
-                    : List.of())));
+                fault == null
+                    ? List.of()
+                    : List.of(new Host.Fault(GOOD.name(), GOOD.version(), fault)))),
+        bmc);
   }
 
   HostSteps steps(HostExecutor executor, Host h) {
+    return steps(executor, h, PowerCycles.NONE);
+  }
+
+  HostSteps steps(HostExecutor executor, Host h, PowerCycles power) {
     return new HostSteps(
         executor,
         new HealthChecker(
@@ -99,7 +111,8 @@ class TrialBootStepsTest {
           @Override
           public void seen(String host, List<dev.patchwave.patch.PendingUpdate> p, Instant at) {}
         },
-        clock);
+        clock,
+        power);
   }
 
   /** A one-host rollout, its host patched with the new kernel and due for its reboot. */
@@ -295,6 +308,106 @@ class TrialBootStepsTest {
         .isEqualTo(new Observation.RebootIssued(h.name()));
     assertThat(e.reboots()).isEqualTo(1);
     assertThat(e.received()).noneMatch(r -> r.argv().get(0).startsWith("grub"));
+  }
+
+  @Test
+  void aKernelThatHangsIsPowerCycledThroughItsBmcAndFallsBackToTheOldOne(@TempDir Path dir)
+      throws Exception {
+    try (RedfishServer redfish = new RedfishServer(dir, "patchwave", "pw")) {
+      Path creds = Files.createDirectories(dir.resolve("creds/bmc"));
+      Files.writeString(creds.resolve("username"), "patchwave");
+      Files.writeString(creds.resolve("password"), "pw");
+      Host h =
+          host(
+              Host.FaultEffect.HANG_ON_REBOOT,
+              Optional.of(
+                  new Host.Bmc(
+                      redfish.uri(), Optional.empty(), "bmc", Optional.of(redfish.pin()))));
+      EmulatedHost e = simulated.emulated(h);
+      redfish.onReset(e::forceRestart);
+      List<Instant> done = new ArrayList<>();
+      PowerCycles power =
+          new PowerCycles(
+              new RedfishPower(dir.resolve("creds"), Optional.empty(), Duration.ofSeconds(5)),
+              hosts -> Map.of(h.name(), 1L),
+              since -> done.stream().filter(t -> !t.isBefore(since)).count(),
+              5,
+              (action, target, ok, detail) -> {
+                audit.add(action + " " + ok + " " + detail);
+                if (action.equals("host.power-cycle") && ok) {
+                  done.add(clock.instant());
+                }
+              },
+              clock);
+      HostSteps steps = steps(simulated, h, power);
+      RolloutState s = patched(h, e, steps);
+      String before = s.host(h.name()).bootIdBefore().orElseThrow();
+      s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+      s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+      // the new kernel hangs: no panic, so panic= does not help; nobody answers for 2m + 10s
+      clock.advance(Duration.ofMinutes(3));
+      assertThat(e.isUp()).isFalse();
+      s = decide(s, steps.awaitBoot(h.name(), before));
+      assertThat(actions(Action.PowerCycle.class)).hasSize(1);
+      assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.BOOTING);
+
+      s = decide(s, steps.powerCycle(s, h.name(), () -> true));
+      assertThat(redfish.resets()).hasSize(1);
+      assertThat(e.powerCycles()).isEqualTo(1);
+      assertThat(audit)
+          .anyMatch(a -> a.startsWith("host.power-cycle true rollout 1: ForceRestart"));
+      // GRUB forgot the once-only entry when it booted it: the restart starts the saved default
+      clock.advance(Duration.ofSeconds(21));
+      s = decide(s, steps.awaitBoot(h.name(), before));
+      assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.FAILED);
+      assertThat(s.host(h.name()).reason()).isEqualTo(Reason.KERNEL_FELL_BACK);
+      assertThat(e.runningKernel()).isEqualTo("6.8.0-48-generic");
+      assertThat(e.isUp()).isTrue();
+    }
+  }
+
+  @Test
+  void aPowerCycleIsOnlyForTheOwningRolloutsBootingHostAndWithinTheHourlyLimit() throws Exception {
+    Host h = host(Host.FaultEffect.HANG_ON_REBOOT, Optional.empty());
+    EmulatedHost e = simulated.emulated(h);
+    Map<String, Long> owner = new java.util.HashMap<>(Map.of(h.name(), 2L));
+    long[] doneThisHour = {0};
+    PowerCycles power =
+        new PowerCycles(
+            host -> {
+              simulated.emulated(host).forceRestart();
+              return dev.patchwave.host.PowerControl.Outcome.done("restarted");
+            },
+            hosts -> owner,
+            since -> doneThisHour[0],
+            3,
+            (action, target, ok, detail) -> audit.add(action + " " + ok + " " + detail),
+            clock);
+    HostSteps steps = steps(simulated, h, power);
+    RolloutState s = patched(h, e, steps);
+    // not booting yet: refused
+    assertThat(steps.powerCycle(s, h.name(), () -> true))
+        .isEqualTo(
+            new Observation.PowerCycled(
+                h.name(), false, "the host is not rebooting in this rollout"));
+    String before = s.host(h.name()).bootIdBefore().orElseThrow();
+    s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+    s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.BOOTING);
+    // another rollout claims the host: refused, audited
+    Observation other = steps.powerCycle(s, h.name(), () -> true);
+    assertThat(((Observation.PowerCycled) other).detail()).contains("claimed by rollout 2");
+    owner.put(h.name(), 1L);
+    doneThisHour[0] = 3;
+    Observation limited = steps.powerCycle(s, h.name(), () -> true);
+    assertThat(((Observation.PowerCycled) limited).detail())
+        .contains("3 power cycles in the last hour", "patchwave.power.max-per-hour=3");
+    assertThat(e.powerCycles()).isZero();
+    assertThat(audit.stream().filter(a -> a.startsWith("host.power-cycle false"))).hasSize(2);
+    doneThisHour[0] = 2;
+    assertThat(steps.powerCycle(s, h.name(), () -> true))
+        .isEqualTo(new Observation.PowerCycled(h.name(), true, "restarted"));
+    assertThat(e.powerCycles()).isEqualTo(1);
   }
 
   static Map<String, String> env(EmulatedHost e) throws Exception {
