@@ -75,6 +75,7 @@ public record ProblemDetail(
     PAYLOAD_TOO_LARGE("payload-too-large", "The request body is too large", 413),
     URI_TOO_LONG("uri-too-long", "The request URI is too long", 414),
     TOO_MANY_STARTS("too-many-starts", "The policy was started too often lately", 429),
+    SIMULATION_BUSY("simulation-busy", "A simulation is running; try again when it is done", 429),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
     INTERNAL("internal", "Internal error", 500);
 

@@ -33,6 +33,7 @@ class ApiSecurityTest {
           Map.entry("DELETE /api/v1/policies/{name}", Set.of("operator")),
           Map.entry("POST /api/v1/policies/{name}/plan", READ()),
           Map.entry("POST /api/v1/plans", READ()),
+          Map.entry("POST /api/v1/simulations", READ()),
           Map.entry("GET /api/v1/policies/{name}/revisions", READ()),
           Map.entry("GET /api/v1/policies/{name}/revisions/{id}", READ()),
           Map.entry("POST /api/v1/policies/{name}/revisions/{id}/approve", Set.of("approver")),

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * between packages. The graph, innermost first:
  *
  * <pre>
- * core (doc, policy, plan, rollout, patch, the inventory model)
+ * core (doc, policy, plan, rollout, patch, simulate, the inventory model)
  *   host -> core                 kube -> core            persistence -> core
  *   health -> host               schedule -> (nothing)   security -> core
  *   inventory.file -> core
@@ -51,6 +51,7 @@ class LayersTest {
             "dev.patchwave.plan..",
             "dev.patchwave.rollout..",
             "dev.patchwave.patch..",
+            "dev.patchwave.simulate..",
             "dev.patchwave.inventory")
         .layer("InventoryFile")
         .definedBy("dev.patchwave.inventory.file..")

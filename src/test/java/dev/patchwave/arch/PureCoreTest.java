@@ -31,6 +31,7 @@ class PureCoreTest {
     "dev.patchwave.rollout..",
     "dev.patchwave.patch..",
     "dev.patchwave.doc..",
+    "dev.patchwave.simulate..",
   };
 
   static final String[] FRAMEWORKS = {
