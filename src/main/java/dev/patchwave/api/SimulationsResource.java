@@ -39,6 +39,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class SimulationsResource {
 
   static final int MAX_RUNS = 50;
+
+  /** Hosts times runs: about 10 s of work on two cores. */
+  static final long MAX_HOST_RUNS = 500_000;
+
   static final Map<String, Scenario.Effect> EFFECTS =
       Map.of(
           "panicOnInstall", Scenario.Effect.PANIC_ON_INSTALL,
@@ -148,15 +152,25 @@ public class SimulationsResource {
     }
     try {
       var hosts = inventory.hosts();
+      long selected =
+          hosts.stream().filter(h -> policy.spec().selector().matches(h.labels())).count();
+      if (selected * runs > MAX_HOST_RUNS) {
+        throw new BadRequestException(
+            "runs: "
+                + runs
+                + " runs of "
+                + selected
+                + " hosts is more than "
+                + MAX_HOST_RUNS
+                + " host-runs; lower runs");
+      }
       WhatIf.Result r =
           WhatIf.run(policy, hosts, scenario, runs, seed, !Boolean.FALSE.equals(body.baselines()));
-      int selected =
-          (int) hosts.stream().filter(h -> policy.spec().selector().matches(h.labels())).count();
       return Response.ok(
               new Answer(
                   scenario.name(),
                   policy.name(),
-                  selected,
+                  (int) selected,
                   runs,
                   seed,
                   r.decisions(),

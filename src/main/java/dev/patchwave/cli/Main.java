@@ -42,6 +42,7 @@ import picocli.CommandLine.ScopeType;
       PolicyCommands.Plan.class,
       PolicyCommands.Apply.class,
       PolicyCommands.Diff.class,
+      SimulateCommand.class,
       RolloutCommands.Start.class,
       RolloutCommands.Watch.class,
       RolloutCommands.Pause.class,

@@ -257,46 +257,7 @@ public final class RolloutMachine {
                         Reason.REBOOTING,
                         ""));
       } else if (o instanceof Observation.StillBooting b) {
-        host(b.host(), HostPhase.BOOTING)
-            .ifPresent(
-                h -> {
-                  // on trial, a kernel that panics waits panicTimeout before it reboots into the
-                  // old one: that wait is added to the health timeout
-                  Duration wait =
-                      h.trialAt(TrialBoot.Stage.ARMED)
-                          ? timeout.plus(policy.spec().reboot().panicTimeout())
-                          : timeout;
-                  if (now.isBefore(h.since().plus(wait))) {
-                    hosts.put(h.retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, b.detail()));
-                  } else if (h.powerCycles() < policy.spec().reboot().powerCycles()) {
-                    // counted before it is asked for: a restart never power-cycles twice
-                    String text =
-                        "no answer with a new boot id within "
-                            + dev.patchwave.doc.Binder.formatDuration(wait)
-                            + " ("
-                            + b.detail()
-                            + "); power cycle "
-                            + (h.powerCycles() + 1)
-                            + " of "
-                            + policy.spec().reboot().powerCycles();
-                    put(h.powerCycling(now, Reason.POWER_CYCLE, text), Reason.POWER_CYCLE, text);
-                    issue(new Action.PowerCycle(h.name()), h.name());
-                  } else {
-                    String text =
-                        "no answer with a new boot id within "
-                            + dev.patchwave.doc.Binder.formatDuration(wait)
-                            + " ("
-                            + b.detail()
-                            + ")"
-                            + (h.powerCycles() > 0
-                                ? " after " + h.powerCycles() + " power cycle(s)"
-                                : "");
-                    put(
-                        h.to(HostPhase.FAILED, Reason.DID_NOT_COME_BACK, text, now),
-                        Reason.DID_NOT_COME_BACK,
-                        text);
-                  }
-                });
+        host(b.host(), HostPhase.BOOTING).ifPresent(h -> stillBooting(h, b));
       } else if (o instanceof Observation.PowerCycled c) {
         host(c.host(), HostPhase.BOOTING)
             .ifPresent(
@@ -307,12 +268,10 @@ public final class RolloutMachine {
                         Reason.POWER_CYCLED,
                         c.detail());
                   } else {
-                    String text =
-                        "no answer with a new boot id in time, and no power cycle: " + c.detail();
-                    put(
-                        h.to(HostPhase.FAILED, Reason.DID_NOT_COME_BACK, text, now),
+                    fail(
+                        h,
                         Reason.DID_NOT_COME_BACK,
-                        text);
+                        "no answer with a new boot id in time, and no power cycle: " + c.detail());
                   }
                 });
       } else if (o instanceof Observation.TrialDecided t) {
@@ -429,6 +388,44 @@ public final class RolloutMachine {
       } else {
         put(next.verifying(now, why, text), why, text);
       }
+    }
+
+    /**
+     * Not back yet: look again after the boot poll until the wait is over (the health timeout, plus
+     * the panic timeout on trial); then power-cycle it through its BMC if the policy allows one
+     * more, else it failed.
+     */
+    private void stillBooting(HostState h, Observation.StillBooting b) {
+      Duration wait =
+          h.trialAt(TrialBoot.Stage.ARMED)
+              ? timeout.plus(policy.spec().reboot().panicTimeout())
+              : timeout;
+      if (now.isBefore(h.since().plus(wait))) {
+        hosts.put(h.retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, b.detail()));
+        return;
+      }
+      String text =
+          "no answer with a new boot id within "
+              + dev.patchwave.doc.Binder.formatDuration(wait)
+              + " ("
+              + b.detail()
+              + ")";
+      int allowed = policy.spec().reboot().powerCycles();
+      if (h.powerCycles() < allowed) {
+        // counted before it is asked for: a restart never power-cycles twice
+        text += "; power cycle " + (h.powerCycles() + 1) + " of " + allowed;
+        put(h.powerCycling(now, Reason.POWER_CYCLE, text), Reason.POWER_CYCLE, text);
+        issue(new Action.PowerCycle(h.name()), h.name());
+      } else {
+        fail(
+            h,
+            Reason.DID_NOT_COME_BACK,
+            text + (h.powerCycles() > 0 ? " after " + h.powerCycles() + " power cycle(s)" : ""));
+      }
+    }
+
+    private void fail(HostState h, Reason why, String text) {
+      put(h.to(HostPhase.FAILED, why, text, now), why, text);
     }
 
     /**

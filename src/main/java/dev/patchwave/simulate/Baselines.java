@@ -56,7 +56,7 @@ final class Baselines {
       Map<String, Scenario.Fault> fates,
       Random r) {
     return switch (s) {
-      case UNATTENDED_UPGRADES -> unattended(hosts, scenario, fates, r, true);
+      case UNATTENDED_UPGRADES -> unattended(hosts, scenario, fates, r);
       case KURED -> kured(hosts, scenario, fates, r);
       case ANSIBLE_SERIAL -> ansible(hosts, scenario, fates);
       case SSM_RATE_CONTROL -> ssm(hosts, scenario, fates);
@@ -70,20 +70,16 @@ final class Baselines {
   }
 
   private static Timeline unattended(
-      List<Host> hosts,
-      Scenario scenario,
-      Map<String, Scenario.Fault> fates,
-      Random r,
-      boolean rebootAtOnce) {
+      List<Host> hosts, Scenario scenario, Map<String, Scenario.Fault> fates, Random r) {
     Timeline t = new Timeline();
     Instant six = nextSixAm(scenario.start());
     Instant last = six;
     for (Host h : hosts) {
       Instant install = six.plusSeconds(r.nextInt(3600));
-      Instant rebootAt = rebootAtOnce ? install.plus(scenario.timing().install()) : null;
+      Instant rebootAt = install.plus(scenario.timing().install());
       host(t, h.name(), install, rebootAt, scenario, fates.get(h.name()));
       // done with the host once it rebooted (whether or not it comes back)
-      last = later(last, rebootAt != null ? rebootAt : install.plus(scenario.timing().install()));
+      last = later(last, rebootAt);
     }
     t.finished(last);
     return t;

@@ -206,6 +206,42 @@ class CliTest {
   }
 
   @Test
+  void simulateShowsAPolicyFileNextToTheBaselinesAndWritesTheChart() throws IOException {
+    Path policy = file("simulate.yaml", APPROVAL.replace("cli-approval", "cli-simulated"));
+    Path chart = dir.resolve("what-if.svg");
+    Run run =
+        admin(
+            "simulate",
+            "-f",
+            policy.toString(),
+            "--fault",
+            "panicOnReboot role=postgres p=1",
+            "--runs",
+            "2",
+            "--chart",
+            chart.toString());
+    assertThat(run.code()).as(run.err()).isEqualTo(0);
+    assertThat(run.out())
+        .contains("Scenario: panic on reboot on {role=postgres}; policy cli-simulated, 3 hosts")
+        .contains("STRATEGY")
+        .contains("Patchwave (cli-simulated)")
+        .contains("unattended-upgrades")
+        .contains("SSM rate control");
+    assertThat(Files.readString(chart)).startsWith("<svg");
+    assertThat(given().get("/api/v1/policies/cli-simulated").statusCode()).isEqualTo(404);
+
+    Run json = admin("-o", "json", "simulate", "-f", policy.toString(), "--no-baselines");
+    assertThat(json.code()).as(json.err()).isEqualTo(0);
+    assertThat(Api.JSON.readTree(json.out()).path("rows")).hasSize(1);
+
+    Run wrong = admin("simulate", "-f", policy.toString(), "--fault", "explode role=postgres");
+    assertThat(wrong.code()).isEqualTo(2);
+    assertThat(wrong.err()).contains("scenario.faults[0].effect");
+    Run usage = admin("simulate", "--fault", "panicOnReboot");
+    assertThat(usage.code()).isEqualTo(1);
+  }
+
+  @Test
   void planShowsTheWavesOfAFileWithoutStoringItAndLocatesItsProblems() throws IOException {
     Path good = file("plan-only.yaml", APPROVAL.replace("cli-approval", "cli-plan-only"));
     Run plan = admin("plan", "-f", good.toString(), "--hosts");

@@ -190,18 +190,22 @@ class RolloutMachineTest {
         .containsExactly(canary);
   }
 
-  @Test
-  void aNewKernelThatFallsBackOnTrialFailsTheCanaryWithItsOwnReasonAndHalts() {
+  /** The incident's canary, installed and due for its reboot into {@code kernel}. */
+  static Scenario canaryPatched(String kernel) {
     Scenario s = Scenario.given(INCIDENT, fleet());
     String canary = s.state.waves().get(0).hosts().get(0);
     s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
     s.decide(new HostPrepared(canary, "boot-1"));
     s.decide(
         new HostPatched(
-            canary,
-            List.copyOf(Scenario.KERNEL.packages()),
-            true,
-            Optional.of("6.8.0-49-generic")));
+            canary, List.copyOf(Scenario.KERNEL.packages()), true, Optional.of(kernel)));
+    return s;
+  }
+
+  @Test
+  void aNewKernelThatFallsBackOnTrialFailsTheCanaryWithItsOwnReasonAndHalts() {
+    Scenario s = canaryPatched("6.8.0-49-generic");
+    String canary = s.state.waves().get(0).hosts().get(0);
     // the first reboot step sets GRUB up and reboots nothing; the trial is on record before the
     // host goes down, and the reboot is asked for again
     TrialBoot armed =
@@ -236,16 +240,8 @@ class RolloutMachineTest {
 
   @Test
   void onTrialTheNewKernelBecomesTheDefaultOnlyAfterTheHealthGateAndAgainAfterARestart() {
-    Scenario s = Scenario.given(INCIDENT, fleet());
+    Scenario s = canaryPatched("6.8.0-49-generic");
     String canary = s.state.waves().get(0).hosts().get(0);
-    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
-    s.decide(new HostPrepared(canary, "boot-1"));
-    s.decide(
-        new HostPatched(
-            canary,
-            List.copyOf(Scenario.KERNEL.packages()),
-            true,
-            Optional.of("6.8.0-49-generic")));
     s.decide(
         new Observation.TrialDecided(
             canary, TrialBoot.armed("6.8.0-48-generic", "6.8.0-49-generic", "adv>k49", "")));
@@ -288,16 +284,8 @@ class RolloutMachineTest {
 
   @Test
   void aHostThatCannotBootOnTrialIsRebootedPlainlyAndSaysWhy() {
-    Scenario s = Scenario.given(INCIDENT, fleet());
+    Scenario s = canaryPatched("6.8.0-49-generic");
     String canary = s.state.waves().get(0).hosts().get(0);
-    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
-    s.decide(new HostPrepared(canary, "boot-1"));
-    s.decide(
-        new HostPatched(
-            canary,
-            List.copyOf(Scenario.KERNEL.packages()),
-            true,
-            Optional.of("6.8.0-49-generic")));
     s.decide(
         new Observation.TrialDecided(
             canary, TrialBoot.unavailable("grub-reboot is not installed")));
@@ -319,12 +307,8 @@ class RolloutMachineTest {
 
   @Test
   void aHostThatDoesNotComeBackIsPowerCycledOnceThenFails() {
-    Scenario s = Scenario.given(INCIDENT, fleet());
+    Scenario s = canaryPatched("k");
     String canary = s.state.waves().get(0).hosts().get(0);
-    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
-    s.decide(new HostPrepared(canary, "boot-1"));
-    s.decide(
-        new HostPatched(canary, List.copyOf(Scenario.KERNEL.packages()), true, Optional.of("k")));
     s.decide(new Observation.TrialDecided(canary, TrialBoot.unavailable("no grubenv")));
     s.decide(new Observation.RebootIssued(canary));
     s.advance(Duration.ofMinutes(10));
@@ -356,12 +340,8 @@ class RolloutMachineTest {
 
   @Test
   void aPowerCycleThatCannotBeDoneFailsTheHostAtOnce() {
-    Scenario s = Scenario.given(INCIDENT, fleet());
+    Scenario s = canaryPatched("k");
     String canary = s.state.waves().get(0).hosts().get(0);
-    s.decide(new PatchSetFrozen(Scenario.KERNEL, ""));
-    s.decide(new HostPrepared(canary, "boot-1"));
-    s.decide(
-        new HostPatched(canary, List.copyOf(Scenario.KERNEL.packages()), true, Optional.of("k")));
     s.decide(new Observation.TrialDecided(canary, TrialBoot.unavailable("no grubenv")));
     s.decide(new Observation.RebootIssued(canary));
     s.advance(Duration.ofMinutes(10));
