@@ -584,13 +584,14 @@ public final class HostSteps {
     RolloutPolicy.Reboot policy = rollout.policy().spec().reboot();
     CommandResult wrote = s.run(Grub.writeDropIn(policy.panicTimeout(), policy.panicOnHang()));
     if (!wrote.succeeded()) {
-      return untried(s, name, "writing " + Grub.DROP_IN + " failed: " + wrote.summary());
+      return untried(s, rollout, name, "writing " + Grub.DROP_IN + " failed: " + wrote.summary());
     }
     List<CommandResult> menu =
         s.runAll(Batch.of(Command.Kind.BOOT_CONFIG, List.of(Grub.update(), Grub.readMenu())));
     if (menu.size() < 2 || !menu.get(0).succeeded() || !menu.get(1).succeeded()) {
       return untried(
           s,
+          rollout,
           name,
           "update-grub or reading its menu failed: " + menu.get(menu.size() - 1).summary());
     }
@@ -600,6 +601,7 @@ public final class HostSteps {
     if (from.isEmpty() || to.isEmpty()) {
       return untried(
           s,
+          rollout,
           name,
           Grub.GRUB_CFG
               + " has no entry for kernel "
@@ -615,7 +617,10 @@ public final class HostSteps {
                 List.of(Grub.setDefault(from.get()), Grub.bootOnce(to.get()))));
     if (set.size() < 2 || !set.get(0).succeeded() || !set.get(1).succeeded()) {
       return untried(
-          s, name, "grub-set-default or grub-reboot failed: " + set.get(set.size() - 1).summary());
+          s,
+          rollout,
+          name,
+          "grub-set-default or grub-reboot failed: " + set.get(set.size() - 1).summary());
     }
     String detail =
         "kernel "
@@ -632,11 +637,12 @@ public final class HostSteps {
   }
 
   /** Takes the trial's settings away again: the host is rebooted plainly, and says why. */
-  private Observation untried(HostSession s, String name, String why) throws HostException {
+  private Observation untried(HostSession s, RolloutState rollout, String name, String why)
+      throws HostException {
     List<CommandResult> undone =
         s.runAll(Batch.of(Command.Kind.BOOT_CONFIG, List.of(Grub.removeDropIn(), Grub.update())));
     boolean clean = undone.size() == 2 && undone.get(1).succeeded();
-    actions.record("host.trial-boot", name, false, why);
+    actions.record("host.trial-boot", name, false, "rollout " + rollout.id() + ": " + why);
     return new Observation.TrialDecided(
         name,
         TrialBoot.unavailable(

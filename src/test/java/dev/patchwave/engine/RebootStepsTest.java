@@ -287,7 +287,7 @@ class RebootStepsTest {
     s = decide(s, decided);
     assertThat(last.events())
         .anySatisfy(ev -> assertThat(ev.reason()).isEqualTo(Reason.NO_TRIAL_BOOT));
-    assertThat(audit).anyMatch(a -> a.startsWith("host.trial-boot false"));
+    assertThat(audit).anyMatch(a -> a.startsWith("host.trial-boot false rollout 1: grub-"));
     // the drop-in is gone again: GRUB boots the newest kernel, as before
     assertThat(e.defaultKernel()).isEqualTo("6.8.0-49-generic");
 
