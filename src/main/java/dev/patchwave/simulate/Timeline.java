@@ -1,7 +1,6 @@
 package dev.patchwave.simulate;
 
 import dev.patchwave.inventory.Host;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -133,11 +132,6 @@ public final class Timeline {
       out.add(new long[] {e.getKey(), n});
     }
     return out;
-  }
-
-  /** Hours between {@code start} and the strategy's end. */
-  public Optional<Duration> took(Instant start) {
-    return finishedAt.or(() -> stoppedAt).map(t -> Duration.between(start, t));
   }
 
   private static int peak(List<long[]> spans) {

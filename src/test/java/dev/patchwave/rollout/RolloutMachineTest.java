@@ -305,14 +305,21 @@ class RolloutMachineTest {
     assertThat(s.actions(Action.KeepKernel.class)).isEmpty();
   }
 
-  @Test
-  void aHostThatDoesNotComeBackIsPowerCycledOnceThenFails() {
+  /** The canary, rebooted plainly (no trial) and still silent when its 10-minute wait ends. */
+  static Scenario canarySilentPastItsWait() {
     Scenario s = canaryPatched("k");
     String canary = s.state.waves().get(0).hosts().get(0);
     s.decide(new Observation.TrialDecided(canary, TrialBoot.unavailable("no grubenv")));
     s.decide(new Observation.RebootIssued(canary));
     s.advance(Duration.ofMinutes(10));
     s.decide(new Observation.StillBooting(canary, "does not answer"));
+    return s;
+  }
+
+  @Test
+  void aHostThatDoesNotComeBackIsPowerCycledOnceThenFails() {
+    Scenario s = canarySilentPastItsWait();
+    String canary = s.state.waves().get(0).hosts().get(0);
     assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.BOOTING);
     assertThat(s.state.host(canary).powerCycles()).isEqualTo(1);
     assertThat(s.state.host(canary).reason()).isEqualTo(Reason.POWER_CYCLE);
@@ -340,12 +347,8 @@ class RolloutMachineTest {
 
   @Test
   void aPowerCycleThatCannotBeDoneFailsTheHostAtOnce() {
-    Scenario s = canaryPatched("k");
+    Scenario s = canarySilentPastItsWait();
     String canary = s.state.waves().get(0).hosts().get(0);
-    s.decide(new Observation.TrialDecided(canary, TrialBoot.unavailable("no grubenv")));
-    s.decide(new Observation.RebootIssued(canary));
-    s.advance(Duration.ofMinutes(10));
-    s.decide(new Observation.StillBooting(canary, "does not answer"));
     s.decide(new Observation.PowerCycled(canary, false, "no BMC is configured for " + canary));
     assertThat(s.phaseOf(canary)).isEqualTo(HostPhase.FAILED);
     assertThat(s.state.host(canary).reason()).isEqualTo(Reason.DID_NOT_COME_BACK);
