@@ -1,10 +1,16 @@
 package dev.patchwave.api;
 
 import dev.patchwave.engine.HostSteps;
+import dev.patchwave.engine.Isolations;
+import dev.patchwave.engine.RolloutEngine;
 import dev.patchwave.patch.PackageGrammar;
 import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.persistence.IncidentRecord;
+import dev.patchwave.persistence.IsolationRecord;
+import dev.patchwave.persistence.IsolationStore;
 import dev.patchwave.persistence.QuarantineRecord;
 import dev.patchwave.persistence.QuarantineStore;
+import dev.patchwave.rollout.CulpritSearch;
 import dev.patchwave.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -38,10 +44,18 @@ public class QuarantineResource {
 
   private final QuarantineStore store;
   private final HostSteps steps;
+  private final IsolationStore isolationStore;
+  private final Isolations isolations;
 
-  public QuarantineResource(QuarantineStore store, HostSteps steps) {
+  public QuarantineResource(
+      QuarantineStore store,
+      HostSteps steps,
+      IsolationStore isolationStore,
+      Isolations isolations) {
     this.store = store;
     this.steps = steps;
+    this.isolationStore = isolationStore;
+    this.isolations = isolations;
   }
 
   @dev.patchwave.doc.StrictJson
@@ -57,7 +71,9 @@ public class QuarantineResource {
       OffsetDateTime createdAt,
       String createdBy,
       OffsetDateTime releasedAt,
-      String releasedBy) {
+      String releasedBy,
+      Long incidentId,
+      String verdict) {
     static Entry of(QuarantineRecord r) {
       return new Entry(
           r.id,
@@ -69,8 +85,164 @@ public class QuarantineResource {
           r.createdAt,
           r.createdBy,
           r.releasedAt,
-          r.releasedBy);
+          r.releasedBy,
+          r.incidentId,
+          r.verdict);
     }
+  }
+
+  @dev.patchwave.doc.StrictJson
+  public record IsolateRequest(String host, String strategy) {}
+
+  /** An incident: what one failed host had newly installed, quarantined together as suspects. */
+  public record Incident(
+      long id,
+      long rolloutId,
+      String host,
+      String reason,
+      OffsetDateTime createdAt,
+      List<Entry> entries,
+      List<Isolation> isolations) {}
+
+  public record Isolation(
+      long id,
+      long incidentId,
+      String host,
+      String strategy,
+      String phase,
+      String detail,
+      String startedBy,
+      OffsetDateTime startedAt,
+      OffsetDateTime finishedAt,
+      List<Proof> proofs) {}
+
+  /** One proof: the versions one proving rollout installed together, and what it showed. */
+  public record Proof(
+      int ordinal,
+      List<String> versions,
+      Long rolloutId,
+      String outcome,
+      String detail,
+      OffsetDateTime startedAt,
+      OffsetDateTime finishedAt) {}
+
+  private Incident incident(IncidentRecord i) {
+    return new Incident(
+        i.id,
+        i.rolloutId,
+        i.host,
+        i.reason,
+        i.createdAt,
+        store.entriesOf(i.id).stream().map(Entry::of).toList(),
+        isolationStore.ofIncident(i.id).stream().map(this::isolation).toList());
+  }
+
+  private Isolation isolation(IsolationRecord r) {
+    return new Isolation(
+        r.id,
+        r.incidentId,
+        r.host,
+        r.strategy,
+        r.phase,
+        r.detail,
+        r.startedBy,
+        r.startedAt,
+        r.finishedAt,
+        isolationStore.steps(r.id).stream()
+            .map(
+                p ->
+                    new Proof(
+                        p.ordinal + 1,
+                        IsolationStore.versions(p.versions).stream()
+                            .map(PackageVersion::pinned)
+                            .toList(),
+                        p.rolloutId,
+                        p.outcome,
+                        p.detail,
+                        p.startedAt,
+                        p.finishedAt))
+            .toList());
+  }
+
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
+  @GET
+  @Path("incidents")
+  @Operation(
+      summary = "Incidents: the suspects quarantined together when a host failed, newest first")
+  public List<Incident> incidents(@QueryParam("limit") String limit) {
+    int n = (int) Params.number(limit, "limit", 50, 1, 500);
+    return store.incidents(n).stream().map(this::incident).toList();
+  }
+
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
+  @GET
+  @Path("incidents/{id}")
+  @Operation(summary = "One incident, with its suspects' verdicts and its isolations")
+  public Incident incident(@PathParam("id") String id) {
+    long n = Params.id(id, "id");
+    return incident(store.incident(n).orElseThrow(() -> new NotFoundException("no incident " + n)));
+  }
+
+  @RolesAllowed(Roles.APPROVER)
+  @POST
+  @Path("incidents/{id}/isolate")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(
+      summary =
+          "Prove the incident's suspects on one fresh host, one at a time or by halves; release"
+              + " the innocent, keep the culprit")
+  public Response isolate(@PathParam("id") String id, IsolateRequest request) {
+    long n = Params.id(id, "id");
+    IsolateRequest r = request == null ? new IsolateRequest(null, null) : request;
+    CulpritSearch.Strategy strategy =
+        r.strategy() == null
+            ? CulpritSearch.Strategy.ONE_AT_A_TIME
+            : CulpritSearch.Strategy.of(r.strategy())
+                .orElseThrow(
+                    () ->
+                        new BadRequestException(
+                            "strategy must be \"oneAtATime\" or \"halves\", not \""
+                                + r.strategy()
+                                + "\""));
+    if (r.host() != null && !dev.patchwave.policy.Names.HOST_NAME.matcher(r.host()).matches()) {
+      throw new BadRequestException("host must be " + dev.patchwave.policy.Names.HOST_NAME_WHAT);
+    }
+    IncidentRecord incident =
+        store.incident(n).orElseThrow(() -> new NotFoundException("no incident " + n));
+    try {
+      IsolationRecord started =
+          isolations.start(incident, java.util.Optional.ofNullable(r.host()), strategy, actor());
+      return Response.status(Response.Status.ACCEPTED)
+          .header(HttpHeaders.LOCATION, "/api/v1/quarantine/isolations/" + started.id)
+          .entity(isolation(started))
+          .build();
+    } catch (RolloutEngine.Refused e) {
+      return ProblemDetail.response(
+          e.conflict ? ProblemDetail.Type.CONFLICT : ProblemDetail.Type.BAD_REQUEST,
+          e.getMessage());
+    }
+  }
+
+  @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
+  @GET
+  @Path("isolations/{id}")
+  @Operation(summary = "One isolation and its proofs")
+  public Isolation isolationView(@PathParam("id") String id) {
+    long n = Params.id(id, "id");
+    return isolation(
+        isolationStore.get(n).orElseThrow(() -> new NotFoundException("no isolation " + n)));
+  }
+
+  @RolesAllowed(Roles.APPROVER)
+  @DELETE
+  @Path("isolations/{id}")
+  @Operation(summary = "Abort a running isolation (and its proving rollout); nothing is released")
+  public Response abortIsolation(@PathParam("id") String id) {
+    long n = Params.id(id, "id");
+    if (!isolations.abort(n, actor())) {
+      throw new NotFoundException("no running isolation " + n);
+    }
+    return Response.noContent().build();
   }
 
   @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.APPROVER})
@@ -127,8 +299,7 @@ public class QuarantineResource {
   }
 
   private void repin() {
-    List<PackageVersion> active = store.active();
-    CompletableFuture.runAsync(() -> steps.writePins(active, "patchwave quarantine"));
+    CompletableFuture.runAsync(() -> steps.writePins("patchwave quarantine"));
   }
 
   /** Who is calling: the API token's name or the OIDC subject; recorded in events and audit. */

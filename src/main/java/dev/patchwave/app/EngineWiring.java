@@ -147,7 +147,7 @@ public class EngineWiring {
         new HealthChecker(
             hosts, http, json, checks, node -> cluster.flatMap(c -> c.conditions(node))),
         inventory::hosts,
-        quarantine::active,
+        quarantine::pins,
         actions,
         nodes,
         packageAges(scans),

@@ -191,7 +191,7 @@ public class FleetScans {
     store.seen(host.name(), scan.pending(), scan.at());
     facts.learned(host.name(), scan);
     tell(l -> l.scanned(host.name(), scan));
-    List<PackageVersion> blocked = quarantine.active();
+    List<PackageVersion> blocked = quarantine.pins().on(host.name());
     boolean owned = !rollouts.owners(List.of(host.name())).isEmpty();
     List<Drift.Finding> drift =
         Drift.find(

@@ -15,6 +15,7 @@ import dev.patchwave.patch.PackageManager.InstallFailure;
 import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.patch.PatchSet;
 import dev.patchwave.patch.PendingUpdate;
+import dev.patchwave.patch.Pins;
 import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.rollout.HostState;
 import dev.patchwave.rollout.Observation;
@@ -26,7 +27,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,7 +69,7 @@ public final class HostSteps {
   private final HostExecutor hosts;
   private final HealthChecker health;
   private final InventoryIndex inventory;
-  private final Supplier<List<PackageVersion>> quarantined;
+  private final Supplier<Pins> quarantined;
   private final ActionLog actions;
   private final Optional<NodeOperations> nodes;
   private final PackageAges ages;
@@ -86,7 +86,7 @@ public final class HostSteps {
       HostExecutor hosts,
       HealthChecker health,
       Supplier<List<Host>> inventory,
-      Supplier<List<PackageVersion>> quarantined,
+      Supplier<Pins> quarantined,
       ActionLog actions,
       Optional<NodeOperations> nodes,
       PackageAges ages,
@@ -98,7 +98,7 @@ public final class HostSteps {
       HostExecutor hosts,
       HealthChecker health,
       Supplier<List<Host>> inventory,
-      Supplier<List<PackageVersion>> quarantined,
+      Supplier<Pins> quarantined,
       ActionLog actions,
       Optional<NodeOperations> nodes,
       PackageAges ages,
@@ -148,13 +148,18 @@ public final class HostSteps {
    */
   public Needs needs(RolloutState rollout, String name) {
     RolloutPolicy.Packages packages = rollout.policy().spec().packages();
-    Set<PackageVersion> blocked = new HashSet<>(quarantined.get());
+    Pins pins = quarantined.get();
+    Set<PackageVersion> blocked = rollout.scope().blocking(pins.active());
     Optional<Host> host = find(name);
     if (host.isEmpty()) {
       return new Needs.Unknown(Reason.HOST_GONE, "not in the inventory");
     }
     try (HostSession s = hosts.open(host.get())) {
       PackageManager pm = manager(host.get());
+      Optional<String> unpinned = unpinProving(s, pm, rollout, name, pins);
+      if (unpinned.isPresent()) {
+        return new Needs.Unknown(Reason.SURVEY_FAILED, unpinned.get());
+      }
       // the refresh's outcome does not matter here: a stale index still lists what it knows
       PackageQueries.Listed listed =
           PackageQueries.pending(s, pm, List.of(pm.refreshIndex()), List.of()).listed();
@@ -315,6 +320,10 @@ public final class HostSteps {
     PackageManager pm = manager(host.get());
     Set<String> names = set.byName().keySet();
     try (HostSession s = hosts.open(host.get())) {
+      Optional<String> unpinned = unpinProving(s, pm, rollout, name, quarantined.get());
+      if (unpinned.isPresent()) {
+        return failed(name, Reason.INSTALL_FAILED, unpinned.get(), true);
+      }
       // round trip 1: what is pending, and which versions of the set's packages are offered
       PackageQueries.Probe probe =
           PackageQueries.pending(
@@ -335,7 +344,7 @@ public final class HostSteps {
             "the patch set's version is not offered: " + join(selection.unavailable()),
             false);
       }
-      Set<PackageVersion> blocked = new HashSet<>(quarantined.get());
+      Set<PackageVersion> blocked = rollout.scope().blocking(quarantined.get().active());
       List<PackageVersion> install =
           selection.install().stream().filter(v -> !blocked.contains(v)).toList();
       List<Command> report = List.of(pm.queryInstalled(names), pm.rebootProbe(), pm.nextKernel());
@@ -517,7 +526,7 @@ public final class HostSteps {
       if (!bootId.equals(bootIdBefore)) {
         return new Observation.HostRebooted(name, bootId, kernel(now));
       }
-      RolloutPolicy.Reboot policy = rollout.policy().spec().reboot();
+      RolloutPolicy.Reboot policy = rollout.reboot();
       if (progress != null
           && progress.trial().isEmpty()
           && policy.trial()
@@ -581,7 +590,7 @@ public final class HostSteps {
     if (!mayAct.getAsBoolean()) {
       throw new Abandoned(name);
     }
-    RolloutPolicy.Reboot policy = rollout.policy().spec().reboot();
+    RolloutPolicy.Reboot policy = rollout.reboot();
     CommandResult wrote = s.run(Grub.writeDropIn(policy.panicTimeout(), policy.panicOnHang()));
     if (!wrote.succeeded()) {
       return untried(s, rollout, name, "writing " + Grub.DROP_IN + " failed: " + wrote.summary());
@@ -739,10 +748,60 @@ public final class HostSteps {
     return new Observation.HealthReport(name, health.run(rollout.policy(), host.get(), progress));
   }
 
-  /** Writes the quarantine pins to every host that answers; returns the hosts it missed. */
-  public List<String> writePins(Collection<PackageVersion> versions, String explanation) {
+  /**
+   * On a host of a rollout that proves quarantined suspects, writes the host's pins (without the
+   * versions proven there) before the package manager is asked what it offers; empty when done or
+   * not needed, else why it failed. Idempotent, and the same file every pin writer writes there.
+   */
+  private Optional<String> unpinProving(
+      HostSession s, PackageManager pm, RolloutState rollout, String name, Pins pins)
+      throws HostException {
+    if (!rollout.scope().provesSuspects()) {
+      return Optional.empty();
+    }
+    if (!pins.proving().getOrDefault(name, Set.of()).containsAll(rollout.scope().proving())) {
+      return Optional.of(
+          "no culprit isolation proves "
+              + join(rollout.scope().proving())
+              + " on this host now; its pins stay as they are");
+    }
+    List<PackageVersion> versions = pins.on(name);
+    CommandResult r =
+        PackageQueries.writeQuarantine(
+            s, pm, versions, "patchwave quarantine (proving suspects on this host)");
+    actions.record(
+        "host.pin",
+        name,
+        r.succeeded(),
+        "rollout "
+            + rollout.id()
+            + " proves "
+            + join(rollout.scope().proving())
+            + "; blocked: "
+            + (versions.isEmpty() ? "none" : join(versions))
+            + (r.succeeded() ? "" : ": " + r.summary()));
+    return r.succeeded()
+        ? Optional.empty()
+        : Optional.of("writing the pins for the proof failed: " + r.summary());
+  }
+
+  /**
+   * Writes the quarantine pins to every host that answers (each host's own: {@link Pins#on});
+   * returns the hosts it missed.
+   */
+  public List<String> writePins(String explanation) {
+    return writePins(explanation, Optional.empty());
+  }
+
+  /** {@link #writePins(String)}, to host {@code only} alone if given. */
+  public List<String> writePins(String explanation, Optional<String> only) {
+    Pins pins = quarantined.get();
     List<String> missed = new ArrayList<>();
     for (Host h : inventory.hosts()) {
+      if (only.isPresent() && !only.get().equals(h.name())) {
+        continue;
+      }
+      List<PackageVersion> versions = pins.on(h.name());
       try (HostSession s = hosts.open(h)) {
         CommandResult r = PackageQueries.writeQuarantine(s, manager(h), versions, explanation);
         actions.record(

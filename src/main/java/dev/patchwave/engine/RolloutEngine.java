@@ -9,6 +9,7 @@ import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.persistence.RolloutStore.Fence;
 import dev.patchwave.persistence.ScanStore;
 import dev.patchwave.policy.Guardrails;
+import dev.patchwave.policy.RolloutPolicy;
 import dev.patchwave.rollout.Action;
 import dev.patchwave.rollout.Decision;
 import dev.patchwave.rollout.FleetLoad;
@@ -327,6 +328,27 @@ public class RolloutEngine implements WakeUps.Sleeper {
     }
     RolloutStore.Stored decided = saved.get(created.id());
     return decided != null ? decided.state() : store.load(created.id()).orElseThrow().state();
+  }
+
+  /**
+   * Starts a rollout that proves quarantined {@code versions} on {@code host} alone, for a culprit
+   * isolation (ADR 20); see {@link RolloutStarts#createProving}.
+   */
+  public RolloutState startProving(
+      RolloutPolicy policy,
+      String policySource,
+      String host,
+      Set<dev.patchwave.patch.PackageVersion> versions,
+      String actor,
+      String why) {
+    RolloutState created = starts.createProving(policy, policySource, host, versions, actor, why);
+    tell(l -> l.created(created));
+    if (active) {
+      reconcile(created.id());
+    } else {
+      wakeUps.schedule(created.id(), Optional.of(clock.instant()));
+    }
+    return created;
   }
 
   /**

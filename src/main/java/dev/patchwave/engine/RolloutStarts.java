@@ -183,6 +183,52 @@ final class RolloutStarts {
     }
   }
 
+  /**
+   * A rollout that proves quarantined {@code versions} on {@code host} alone (ADR 20): {@code
+   * policy} (the incident's, as its rollout ran it) planned over that one host, so that its health
+   * checks, maintenance windows and canary soak apply; it claims the host and not the policy.
+   *
+   * @throws Refused if the host is not in the inventory, the policy does not select it, or another
+   *     rollout claims it
+   */
+  RolloutState createProving(
+      RolloutPolicy policy,
+      String policySource,
+      String host,
+      java.util.Set<dev.patchwave.patch.PackageVersion> versions,
+      String actor,
+      String why) {
+    Host h =
+        inventory.hosts().stream()
+            .filter(x -> x.name().equals(host))
+            .findFirst()
+            .orElseThrow(() -> new Refused("host " + host + " is not in the inventory", false));
+    Plan plan = WavePlanner.plan(policy, List.of(h), clock.instant());
+    if (plan.selectedHosts() != 1) {
+      throw new Refused(
+          "policy '" + policy.name() + "' does not select host " + host + " (its selector)", false);
+    }
+    Map<String, Long> owned = store.owners(List.of(host));
+    if (!owned.isEmpty()) {
+      throw new Refused(ownedBy(owned), true);
+    }
+    RolloutScope scope = RolloutScope.proving(versions);
+    RolloutState draft = RolloutState.start(0, policy, plan, actor, clock.instant(), scope);
+    Event started =
+        new Event(
+            clock.instant(),
+            Reason.STARTED,
+            Optional.empty(),
+            Optional.empty(),
+            actor,
+            why + "; " + scope.describe() + " on " + host);
+    try {
+      return store.create(draft, policySource, List.of(started));
+    } catch (RolloutStore.Taken e) {
+      throw new Refused(ownedBy(store.owners(List.of(host))), true);
+    }
+  }
+
   private void alreadyRunning(String policyName) {
     Optional<Long> running = store.runningRolloutOf(policyName);
     if (running.isPresent()) {

@@ -2,7 +2,6 @@ package dev.patchwave.engine;
 
 import dev.patchwave.inventory.Host;
 import dev.patchwave.inventory.HostSource;
-import dev.patchwave.patch.PackageVersion;
 import dev.patchwave.persistence.QuarantineStore;
 import dev.patchwave.persistence.RolloutStore;
 import dev.patchwave.persistence.RolloutStore.Fence;
@@ -244,12 +243,9 @@ final class StepRunner {
   }
 
   private void quarantine(long id, Action.Quarantine q) {
-    for (PackageVersion v : q.versions()) {
-      quarantine.add(v, id, q.host(), q.detail(), "controller");
-    }
-    List<PackageVersion> active = quarantine.active();
+    quarantine.addIncident(q.versions(), id, q.host(), q.detail(), "controller");
     List<String> missed =
-        steps.writePins(active, "patchwave quarantine: rollout " + id + ", failed on " + q.host());
+        steps.writePins("patchwave quarantine: rollout " + id + ", failed on " + q.host());
     LOG.infof(
         "rollout %d: quarantined %s; pins written, %d hosts missed%s",
         id, q.versions(), missed.size(), missed.isEmpty() ? "" : " " + missed);

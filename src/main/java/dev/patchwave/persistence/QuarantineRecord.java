@@ -44,4 +44,12 @@ public class QuarantineRecord extends PanacheEntityBase {
 
   @Column(name = "released_by")
   public String releasedBy;
+
+  /** The incident whose suspect this is (ADR 20); null for a version quarantined by hand. */
+  @Column(name = "incident_id")
+  public Long incidentId;
+
+  /** SUSPECT, INNOCENT or CULPRIT for an incident's entry; null for one quarantined by hand. */
+  @Column(length = 16)
+  public String verdict;
 }

@@ -1,6 +1,7 @@
 package dev.patchwave.persistence;
 
 import dev.patchwave.patch.PackageVersion;
+import dev.patchwave.patch.Pins;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -22,6 +23,11 @@ public class QuarantineStore {
   @Transactional
   public QuarantineRecord add(
       PackageVersion v, Long rolloutId, String host, String reason, String actor) {
+    return add(v, rolloutId, host, reason, actor, null);
+  }
+
+  private QuarantineRecord add(
+      PackageVersion v, Long rolloutId, String host, String reason, String actor, Long incident) {
     Optional<QuarantineRecord> existing =
         QuarantineRecord.<QuarantineRecord>find(
                 "packageName = ?1 and version = ?2 and releasedAt is null", v.name(), v.version())
@@ -34,11 +40,113 @@ public class QuarantineStore {
     r.version = v.version();
     r.rolloutId = rolloutId;
     r.host = host;
-    r.reason = reason.length() > 2000 ? reason.substring(0, 1997) + "..." : reason;
+    r.reason = clip(reason);
     r.createdAt = RolloutStore.odt(clock.instant());
     r.createdBy = actor;
+    r.incidentId = incident;
+    r.verdict = incident == null ? null : SUSPECT;
     r.persist();
     return r;
+  }
+
+  /**
+   * Quarantines what failed host {@code host} of rollout {@code rolloutId} newly installed as the
+   * suspects of one incident (ADR 20); a version already quarantined stays with its entry. Run
+   * twice for the same host and rollout, it finds the incident it made.
+   */
+  @Transactional
+  public IncidentRecord addIncident(
+      List<PackageVersion> versions, long rolloutId, String host, String reason, String actor) {
+    IncidentRecord incident =
+        IncidentRecord.<IncidentRecord>find("rolloutId = ?1 and host = ?2", rolloutId, host)
+            .firstResultOptional()
+            .orElseGet(
+                () -> {
+                  IncidentRecord i = new IncidentRecord();
+                  i.rolloutId = rolloutId;
+                  i.host = host;
+                  i.reason = clip(reason);
+                  i.createdAt = RolloutStore.odt(clock.instant());
+                  i.persist();
+                  return i;
+                });
+    for (PackageVersion v : versions) {
+      add(v, rolloutId, host, reason, actor, incident.id);
+    }
+    return incident;
+  }
+
+  public static final String SUSPECT = "SUSPECT";
+  public static final String INNOCENT = "INNOCENT";
+  public static final String CULPRIT = "CULPRIT";
+  public static final String IMPLICATED = "IMPLICATED";
+
+  @Transactional
+  public Optional<IncidentRecord> incident(long id) {
+    return IncidentRecord.findByIdOptional(id);
+  }
+
+  /** Incidents, newest first, at most {@code limit}. */
+  @Transactional
+  public List<IncidentRecord> incidents(int limit) {
+    return IncidentRecord.<IncidentRecord>findAll(Sort.descending("id")).page(0, limit).list();
+  }
+
+  /** An incident's entries (released ones too), in the order they were quarantined. */
+  @Transactional
+  public List<QuarantineRecord> entriesOf(long incidentId) {
+    return QuarantineRecord.list("incidentId", Sort.ascending("id"), incidentId);
+  }
+
+  /**
+   * An incident's suspects: its entries still active and not proven either way (implicated ones
+   * included).
+   */
+  @Transactional
+  public List<PackageVersion> suspectsOf(long incidentId) {
+    return withVerdict(incidentId, List.of(SUSPECT, IMPLICATED));
+  }
+
+  /** An incident's implicated suspects: a group proven guilty as a whole holds the culprit. */
+  @Transactional
+  public List<PackageVersion> implicatedOf(long incidentId) {
+    return withVerdict(incidentId, List.of(IMPLICATED));
+  }
+
+  private static List<PackageVersion> withVerdict(long incidentId, List<String> verdicts) {
+    return QuarantineRecord.<QuarantineRecord>list(
+            "incidentId = ?1 and verdict in ?2 and releasedAt is null",
+            Sort.ascending("id"),
+            incidentId,
+            verdicts)
+        .stream()
+        .map(r -> new PackageVersion(r.packageName, r.version))
+        .toList();
+  }
+
+  /**
+   * What the pins block, host by host: the active versions, less those a running isolation proves
+   * on its host now.
+   */
+  @Transactional
+  public Pins pins() {
+    java.util.Map<String, java.util.Set<PackageVersion>> proving = new java.util.TreeMap<>();
+    QuarantineRecord.getEntityManager()
+        .createQuery(
+            "select i.host, s.versions from IsolationRecord i, IsolationStepRecord s"
+                + " where s.isolationId = i.id and i.phase = 'RUNNING' and s.outcome is null",
+            Object[].class)
+        .getResultStream()
+        .forEach(
+            row ->
+                proving
+                    .computeIfAbsent((String) row[0], h -> new java.util.TreeSet<>())
+                    .addAll(IsolationStore.versions((String) row[1])));
+    return new Pins(active(), proving);
+  }
+
+  private static String clip(String reason) {
+    return reason.length() > 2000 ? reason.substring(0, 1997) + "..." : reason;
   }
 
   @Transactional

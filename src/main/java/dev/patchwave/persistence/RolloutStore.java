@@ -166,7 +166,7 @@ public class RolloutStore {
    * out or lost to another transaction (H2: HYT00 lock timeout, 90131 concurrent update;
    * PostgreSQL: 40001, 40P01): another start won. Anything else is a fault.
    */
-  private static boolean isConflict(Throwable e) {
+  static boolean isConflict(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
         String state = sql.getSQLState();
@@ -462,6 +462,16 @@ public class RolloutStore {
         .findFirst();
   }
 
+  /** The text of the policy rollout {@code id} runs, as it was when the rollout started. */
+  @Transactional
+  public Optional<String> policySource(long id) {
+    RolloutRecord r = RolloutRecord.findById(id);
+    if (r == null) {
+      return Optional.empty();
+    }
+    return Optional.of(r.policyTextId != null ? texts.source(r.policyTextId) : r.policySource);
+  }
+
   /** The newest rollout of {@code policyName}, if it ever had one. */
   @Transactional
   public Optional<RolloutRecord> latestOf(String policyName) {
@@ -480,7 +490,13 @@ public class RolloutStore {
   /** Ids of rollouts that are not finished: the ones to resume after a start. */
   @Transactional
   public List<Long> active() {
-    return RolloutRecord.<RolloutRecord>list("runningPolicy is not null", Sort.ascending("id"))
+    return RolloutRecord.<RolloutRecord>list(
+            "phase not in ?1",
+            Sort.ascending("id"),
+            java.util.Arrays.stream(dev.patchwave.rollout.RolloutPhase.values())
+                .filter(dev.patchwave.rollout.RolloutPhase::isTerminal)
+                .map(Enum::name)
+                .toList())
         .stream()
         .map(r -> r.id)
         .toList();
@@ -728,12 +744,14 @@ public class RolloutStore {
     return out;
   }
 
+  /** A rollout proving an incident's suspects (ADR 20) holds its host, not its policy. */
   private void fill(RolloutRecord r, RolloutState s) {
     if (!s.phase().name().equals(r.phase)) {
       r.phaseSince = odt(clock.instant());
     }
     r.phase = s.phase().name();
-    r.runningPolicy = s.phase().isTerminal() ? null : s.policy().name();
+    r.runningPolicy =
+        s.phase().isTerminal() || s.scope().provesSuspects() ? null : s.policy().name();
     r.reason = s.reason().name();
     r.detail = clip(s.detail(), 4000);
     r.wave = s.wave();

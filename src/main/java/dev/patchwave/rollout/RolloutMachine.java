@@ -72,6 +72,7 @@ public final class RolloutMachine {
     private final Observations seen;
     private final Instant now;
     private final RolloutPolicy policy;
+    private final RolloutPolicy.Reboot reboot;
     private final Duration interval;
     private final Duration timeout;
     private final MaintenanceSchedule schedule;
@@ -98,6 +99,7 @@ public final class RolloutMachine {
       this.seen = seen;
       this.now = now;
       this.policy = s.policy();
+      this.reboot = s.reboot();
       this.interval = policy.spec().health().interval();
       this.timeout = policy.spec().health().timeout();
       this.schedule = policy.spec().schedule();
@@ -374,16 +376,16 @@ public final class RolloutMachine {
     }
 
     private void patched(HostState h, HostPatched p) {
-      boolean reboot =
-          switch (policy.spec().reboot().when()) {
+      boolean rebootNow =
+          switch (reboot.when()) {
             case ALWAYS -> true;
             case NEVER -> false;
             case IF_REQUIRED -> p.rebootNeeded();
           };
-      HostState next = h.patched(p.installed(), reboot, p.expectedKernel());
+      HostState next = h.patched(p.installed(), rebootNow, p.expectedKernel());
       Reason why = p.installed().isEmpty() ? Reason.NOTHING_FOR_HOST : Reason.INSTALLED;
       String text = String.join(" ", p.installed().stream().map(PackageVersion::pinned).toList());
-      if (reboot) {
+      if (rebootNow) {
         put(next.to(HostPhase.REBOOTING, why, text, now), why, text);
       } else {
         put(next.verifying(now, why, text), why, text);
@@ -397,9 +399,7 @@ public final class RolloutMachine {
      */
     private void stillBooting(HostState h, Observation.StillBooting b) {
       Duration wait =
-          h.trialAt(TrialBoot.Stage.ARMED)
-              ? timeout.plus(policy.spec().reboot().panicTimeout())
-              : timeout;
+          h.trialAt(TrialBoot.Stage.ARMED) ? timeout.plus(reboot.panicTimeout()) : timeout;
       if (now.isBefore(h.since().plus(wait))) {
         hosts.put(h.retryAt(now.plus(seen.bootPoll()), Reason.REBOOTING, b.detail()));
         return;
@@ -410,7 +410,7 @@ public final class RolloutMachine {
               + " ("
               + b.detail()
               + ")";
-      int allowed = policy.spec().reboot().powerCycles();
+      int allowed = reboot.powerCycles();
       if (h.powerCycles() < allowed) {
         // counted before it is asked for: a restart never power-cycles twice
         text += "; power cycle " + (h.powerCycles() + 1) + " of " + allowed;

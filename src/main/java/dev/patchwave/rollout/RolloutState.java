@@ -44,6 +44,26 @@ public record RolloutState(
     return (HostTable) hosts;
   }
 
+  /**
+   * How this rollout reboots: the policy's way, except that a rollout proving quarantined suspects
+   * boots a new kernel on trial and never skips a reboot the package manager asks for (a kernel is
+   * not proven until it ran).
+   */
+  public RolloutPolicy.Reboot reboot() {
+    RolloutPolicy.Reboot r = policy.spec().reboot();
+    if (!scope.provesSuspects()) {
+      return r;
+    }
+    return new RolloutPolicy.Reboot(
+        r.when() == RolloutPolicy.RebootMode.NEVER
+            ? RolloutPolicy.RebootMode.IF_REQUIRED
+            : r.when(),
+        true,
+        r.panicTimeout(),
+        r.panicOnHang(),
+        r.powerCycles());
+  }
+
   /** A new rollout of {@code policy} following {@code plan}. */
   public static RolloutState start(
       long id, RolloutPolicy policy, Plan plan, String startedBy, Instant now) {

@@ -56,6 +56,11 @@ class ApiSecurityTest {
           Map.entry("GET /api/v1/quarantine", READ()),
           Map.entry("POST /api/v1/quarantine", Set.of("operator")),
           Map.entry("DELETE /api/v1/quarantine/{id}", Set.of("approver")),
+          Map.entry("GET /api/v1/quarantine/incidents", READ()),
+          Map.entry("GET /api/v1/quarantine/incidents/{id}", READ()),
+          Map.entry("POST /api/v1/quarantine/incidents/{id}/isolate", Set.of("approver")),
+          Map.entry("GET /api/v1/quarantine/isolations/{id}", READ()),
+          Map.entry("DELETE /api/v1/quarantine/isolations/{id}", Set.of("approver")),
           Map.entry("GET /api/v1/audit", READ()),
           Map.entry("POST /api/v1/simulation/publish", Set.of("operator")),
           Map.entry("POST /api/v1/simulation/hosts/{name}/power-cycle", Set.of("operator")));

@@ -99,7 +99,7 @@ class RebootStepsTest {
             CheckCatalogue.EMPTY,
             n -> Optional.empty()),
         () -> List.of(h),
-        List::of,
+        () -> dev.patchwave.patch.Pins.NONE,
         (action, target, ok, detail) -> audit.add(action + " " + ok + " " + detail),
         Optional.empty(),
         new HostSteps.PackageAges() {
