@@ -162,7 +162,7 @@ public class Isolations implements RolloutListener {
     }
     audit.record(
         actor,
-        "quarantine.isolate",
+        "isolation.start",
         "incident/" + incident.id,
         AuditLog.Outcome.SUCCESS,
         null,
@@ -207,7 +207,7 @@ public class Isolations implements RolloutListener {
         });
     audit.record(
         actor,
-        "quarantine.isolate.abort",
+        "isolation.abort",
         "isolation/" + isolationId,
         AuditLog.Outcome.SUCCESS,
         null,
@@ -362,8 +362,8 @@ public class Isolations implements RolloutListener {
         actor,
         switch (j.outcome()) {
           case INNOCENT -> "quarantine.release";
-          case GUILTY -> "quarantine.guilty";
-          default -> "quarantine.inconclusive";
+          case GUILTY -> "isolation.guilty";
+          default -> "isolation.inconclusive";
         },
         IsolationStore.text(group),
         AuditLog.Outcome.SUCCESS,
@@ -373,7 +373,7 @@ public class Isolations implements RolloutListener {
         p ->
             audit.record(
                 actor,
-                "quarantine.isolate.end",
+                "isolation.end",
                 "incident/" + i.incidentId,
                 AuditLog.Outcome.SUCCESS,
                 null,

@@ -300,6 +300,27 @@ class CliTest {
 
     Run quarantine = admin("quarantine", "list");
     assertThat(quarantine.out()).contains("linux-image-generic").contains("6.8.0-49.49");
+    // the halt's incident: what the failed canary installed, each a suspect
+    Run incidents = admin("quarantine", "incidents");
+    assertThat(incidents.code()).as(incidents.err()).isEqualTo(0);
+    assertThat(incidents.out())
+        .contains("INCIDENT")
+        .containsPattern(
+            "\\d+\\s+" + id + "\\s+\\S+\\s+linux-image-generic=6\\.8\\.0-49\\.49\\s+SUSPECT");
+    String incident =
+        incidents
+            .out()
+            .lines()
+            .filter(l -> l.split("\\s+").length > 1 && l.split("\\s+")[1].equals(id))
+            .findFirst()
+            .orElseThrow()
+            .split("\\s+")[0];
+    Run badStrategy = admin("quarantine", "isolate", incident, "--strategy", "bisect");
+    assertThat(badStrategy.code()).isEqualTo(2);
+    assertThat(badStrategy.err()).contains("strategy must be");
+    Run noIsolation = admin("quarantine", "isolation", "999999");
+    assertThat(noIsolation.code()).isEqualTo(2);
+    assertThat(noIsolation.err()).contains("404");
     // a halted rollout cannot be resumed: refused
     Run resume = admin("resume", id);
     assertThat(resume.code()).isEqualTo(2);
