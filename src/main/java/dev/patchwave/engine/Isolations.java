@@ -262,18 +262,23 @@ public class Isolations implements RolloutListener {
 
   /**
    * A proof whose rollout was created but not recorded (the controller stopped in between): the
-   * proving rollout that claims the host and proves exactly these versions is it.
+   * rollout this isolation started for exactly these versions, that no other proof records, is it.
    */
   private boolean adoptOrphan(IsolationRecord i, IsolationStepRecord step) {
-    Long owner = rollouts.owners(List.of(i.host)).get(i.host);
-    if (owner == null) {
-      return false;
-    }
-    RolloutState r = rollouts.load(owner).orElseThrow().state();
-    if (r.scope().proving().equals(new TreeSet<>(IsolationStore.versions(step.versions)))) {
-      isolations.proving(step.id, owner);
-      step.rolloutId = owner;
-      return true;
+    Set<PackageVersion> group = new TreeSet<>(IsolationStore.versions(step.versions));
+    Set<Long> recorded = new HashSet<>();
+    isolations.steps(i.id).forEach(s -> recorded.add(s.rolloutId));
+    for (long id : rollouts.startedBy(ACTOR_PREFIX + i.id)) {
+      if (recorded.contains(id)) {
+        continue;
+      }
+      RolloutState r = rollouts.load(id).orElseThrow().state();
+      if (r.scope().proving().equals(group)) {
+        isolations.proving(step.id, id);
+        step.rolloutId = id;
+        LOG.infof("isolation %d: proof %d is rollout %d", i.id, step.ordinal + 1, id);
+        return true;
+      }
     }
     return false;
   }

@@ -6,8 +6,10 @@ import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** Quarantined package versions. A version is active until released; rows are never deleted. */
 @ApplicationScoped
@@ -51,29 +53,38 @@ public class QuarantineStore {
 
   /**
    * Quarantines what failed host {@code host} of rollout {@code rolloutId} newly installed as the
-   * suspects of one incident (ADR 20); a version already quarantined stays with its entry. Run
-   * twice for the same host and rollout, it finds the incident it made.
+   * suspects of one incident (ADR 20); a version already quarantined stays with its entry, and with
+   * nothing new there is no incident. Run twice for the same host and rollout, it finds the
+   * incident it made.
    */
   @Transactional
-  public IncidentRecord addIncident(
+  public Optional<IncidentRecord> addIncident(
       List<PackageVersion> versions, long rolloutId, String host, String reason, String actor) {
-    IncidentRecord incident =
+    Optional<IncidentRecord> known =
         IncidentRecord.<IncidentRecord>find("rolloutId = ?1 and host = ?2", rolloutId, host)
-            .firstResultOptional()
-            .orElseGet(
-                () -> {
-                  IncidentRecord i = new IncidentRecord();
-                  i.rolloutId = rolloutId;
-                  i.host = host;
-                  i.reason = clip(reason);
-                  i.createdAt = RolloutStore.odt(clock.instant());
-                  i.persist();
-                  return i;
-                });
-    for (PackageVersion v : versions) {
+            .firstResultOptional();
+    Set<PackageVersion> active = new HashSet<>(active());
+    List<PackageVersion> fresh = versions.stream().filter(v -> !active.contains(v)).toList();
+    if (known.isEmpty() && fresh.isEmpty()) {
+      // every version is quarantined already, a suspect of the incident it came with (a host
+      // proving it failed): no incident without suspects
+      return Optional.empty();
+    }
+    IncidentRecord incident =
+        known.orElseGet(
+            () -> {
+              IncidentRecord i = new IncidentRecord();
+              i.rolloutId = rolloutId;
+              i.host = host;
+              i.reason = clip(reason);
+              i.createdAt = RolloutStore.odt(clock.instant());
+              i.persist();
+              return i;
+            });
+    for (PackageVersion v : fresh) {
       add(v, rolloutId, host, reason, actor, incident.id);
     }
-    return incident;
+    return Optional.of(incident);
   }
 
   public static final String SUSPECT = "SUSPECT";

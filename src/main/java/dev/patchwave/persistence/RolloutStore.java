@@ -462,6 +462,16 @@ public class RolloutStore {
         .findFirst();
   }
 
+  /** Ids of the rollouts {@code actor} started, oldest first. */
+  @Transactional
+  public List<Long> startedBy(String actor) {
+    return RolloutRecord.getEntityManager()
+        .createQuery(
+            "select r.id from RolloutRecord r where r.startedBy = ?1 order by r.id", Long.class)
+        .setParameter(1, actor)
+        .getResultList();
+  }
+
   /** The text of the policy rollout {@code id} runs, as it was when the rollout started. */
   @Transactional
   public Optional<String> policySource(long id) {

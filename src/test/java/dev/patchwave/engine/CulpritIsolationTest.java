@@ -56,7 +56,7 @@ class CulpritIsolationTest {
           - {name: canary, size: 1, soak: 1s}
           - {name: rest, size: 100%}
         reboot: {when: ifRequired, trial: true, panicTimeout: 5s}
-        health: {interval: 5s, timeout: 5s}
+        health: {interval: 5s, timeout: 30s}
       """;
 
   static long incident;
@@ -179,6 +179,99 @@ class CulpritIsolationTest {
 
   @Test
   @Order(3)
+  void anAbortedIsolationStopsItsProofAndReleasesNothing() {
+    // the host least like the canary, outside its redundancy groups, whose dpkg lock is held: the
+    // proof waits at the install until it is aborted
+    String host =
+        SshFleet.SERVERS.keySet().stream()
+            .filter(h -> !h.equals(canary))
+            .filter(h -> !(h.startsWith("kafka-") && h.regionMatches(0, canary, 0, 7)))
+            .min(
+                java.util.Comparator.comparingLong(
+                        (String h) -> common(SshFleet.SERVERS.get(h).host().name(), canary))
+                    .thenComparing(java.util.Comparator.<String>reverseOrder()))
+            .orElseThrow();
+    EmulatedHost locked = SshFleet.SERVERS.get(host).host();
+    locked.holdDpkgLock(true);
+    long isolation =
+        given()
+            .auth()
+            .oauth2(TestTokens.APPROVER)
+            .contentType(ContentType.JSON)
+            .body("{\"host\": \"" + host + "\", \"strategy\": \"halves\"}")
+            .post("/api/v1/quarantine/incidents/" + incident + "/isolate")
+            .then()
+            .statusCode(202)
+            .body("host", org.hamcrest.Matchers.equalTo(host))
+            .body("phase", org.hamcrest.Matchers.equalTo("RUNNING"))
+            .extract()
+            .jsonPath()
+            .getLong("id");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                given()
+                    .get("/api/v1/quarantine/isolations/" + isolation)
+                    .jsonPath()
+                    .getString("proofs[0].rolloutId"),
+            r -> r != null);
+    long proof =
+        given()
+            .get("/api/v1/quarantine/isolations/" + isolation)
+            .jsonPath()
+            .getLong("proofs[0].rolloutId");
+    // while it proves, only its host's pins leave openssl out
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(locked.pins()).containsExactly(BAD));
+    assertThat(SshFleet.SERVERS.values())
+        .filteredOn(s -> !s.host().name().equals(host) && !s.host().name().equals(canary))
+        .allSatisfy(s -> assertThat(s.host().pins()).containsExactlyInAnyOrder(BAD, SSL));
+
+    given()
+        .auth()
+        .oauth2(TestTokens.OPERATOR)
+        .delete("/api/v1/quarantine/isolations/" + isolation)
+        .then()
+        .statusCode(403);
+    given()
+        .auth()
+        .oauth2(TestTokens.APPROVER)
+        .delete("/api/v1/quarantine/isolations/" + isolation)
+        .then()
+        .statusCode(204);
+    given()
+        .auth()
+        .oauth2(TestTokens.APPROVER)
+        .delete("/api/v1/quarantine/isolations/" + isolation)
+        .then()
+        .statusCode(404);
+    JsonPath aborted = given().get("/api/v1/quarantine/isolations/" + isolation).jsonPath();
+    assertThat(aborted.getString("phase")).isEqualTo("ABORTED");
+    assertThat(aborted.getString("proofs[0].outcome")).isEqualTo("INCONCLUSIVE");
+    AbstractIncidentReplayTest.awaitPhase(proof, "ABORTED", Duration.ofSeconds(30));
+    locked.holdDpkgLock(false);
+    assertThat(locked.installed()).containsEntry("openssl", "3.0.13-0ubuntu3.4");
+    assertThat(
+            given()
+                .get("/api/v1/quarantine/incidents/" + incident)
+                .jsonPath()
+                .getList("entries.verdict", String.class))
+        .containsOnly("SUSPECT");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(locked.pins()).containsExactlyInAnyOrder(BAD, SSL));
+  }
+
+  static long common(String a, String b) {
+    Map<String, String> la = SshFleet.hosts().get(a);
+    Map<String, String> lb = SshFleet.hosts().get(b);
+    return la.entrySet().stream().filter(e -> e.getValue().equals(lb.get(e.getKey()))).count();
+  }
+
+  @Test
+  @Order(4)
   void isolatingReleasesTheInnocentFixAndKeepsTheKernelOnlyOneOfThirtyAtOnceStarts()
       throws Exception {
     String path = "/api/v1/quarantine/incidents/" + incident + "/isolate";
@@ -204,7 +297,8 @@ class CulpritIsolationTest {
     assertThat(byStatus).isEqualTo(Map.of(202, 1, 409, 29));
 
     JsonPath incidentNow = given().get("/api/v1/quarantine/incidents/" + incident).jsonPath();
-    assertThat(incidentNow.getList("isolations")).hasSize(1);
+    assertThat(incidentNow.getList("isolations.phase", String.class))
+        .containsExactly("RUNNING", "ABORTED");
     long isolation = incidentNow.getLong("isolations[0].id");
     String host = incidentNow.getString("isolations[0].host");
     assertThat(host).isNotEqualTo(canary);
@@ -267,6 +361,9 @@ class CulpritIsolationTest {
     assertThat(released.getList("target", String.class)).containsExactly(SSL.pinned());
     // the proving rollouts held the host, not the policy: the policy could start meanwhile
     assertThat(done.getList("proofs.rolloutId", Long.class)).hasSize(2).doesNotContainNull();
+    // the proving rollout that failed added no incident of its own: nothing new was quarantined
+    assertThat(given().get("/api/v1/quarantine/incidents").jsonPath().getList("id", Long.class))
+        .containsExactly(incident);
     // nothing is left to prove
     given()
         .contentType(ContentType.JSON)

@@ -96,7 +96,7 @@ public class SshFleet implements QuarkusTestResourceLifecycleManager {
     }
   }
 
-  static Map<String, Map<String, String>> hosts() {
+  public static Map<String, Map<String, String>> hosts() {
     Map<String, Map<String, String>> hosts = new LinkedHashMap<>();
     for (String c : List.of("a", "b")) {
       for (int i = 1; i <= 3; i++) {
