@@ -78,7 +78,7 @@ public class Isolations implements RolloutListener {
       HostSource inventory,
       HostSteps steps,
       AuditLog audit,
-      @ConfigProperty(name = "patchwave.isolation.poll", defaultValue = "15s") Duration poll) {
+      @ConfigProperty(name = "patchwave.isolation.poll") Duration poll) {
     this.isolations = isolations;
     this.quarantine = quarantine;
     this.rollouts = rollouts;
@@ -447,9 +447,10 @@ public class Isolations implements RolloutListener {
                         + incident.id
                         + ": every host policy '"
                         + failed.policy().name()
-                        + "' selects is the failed host, shares a redundancy group with it, has a"
-                        + " suspect installed, or is claimed by a rollout or an isolation; name one"
-                        + " with \"host\"",
+                        + "' selects is the failed host, unlike it (labels "
+                        + String.join(", ", likeKeys(failed.policy()))
+                        + "), in one of its redundancy groups, has a suspect installed, or is"
+                        + " claimed by a rollout or an isolation",
                     true));
   }
 
@@ -469,6 +470,22 @@ public class Isolations implements RolloutListener {
       throw new Refused("host " + name + " " + why.get(), false);
     }
     return name;
+  }
+
+  /**
+   * The labels a proving host must share with the failed host: the policy's canary {@code coverBy}
+   * keys (the policy says hosts that differ there need a canary of their own) and the scanned facts
+   * that decide how a package behaves (OS, release, hardware, virtualization).
+   */
+  static List<String> likeKeys(RolloutPolicy policy) {
+    Set<String> keys = new java.util.LinkedHashSet<>(policy.spec().canary().coverBy());
+    keys.addAll(
+        List.of(
+            dev.patchwave.patch.HostScan.OS_ID,
+            dev.patchwave.patch.HostScan.OS_RELEASE,
+            dev.patchwave.patch.HostScan.HARDWARE,
+            dev.patchwave.patch.HostScan.VIRTUALIZATION));
+    return List.copyOf(keys);
   }
 
   /** Why {@code h} is not a fresh host for the incident; empty if it is one. */
@@ -496,6 +513,16 @@ public class Isolations implements RolloutListener {
                 + " with "
                 + incident.host
                 + ", which failed");
+      }
+    }
+    if (failedHost.isPresent()) {
+      Optional<String> unlike =
+          CulpritSearch.unlike(failedHost.get().labels(), h.labels(), likeKeys(policy));
+      if (unlike.isPresent()) {
+        return Optional.of(
+            "is not like the failed host: "
+                + unlike.get()
+                + " (a proof there says nothing about the failure)");
       }
     }
     HostState there = failed.hosts().get(h.name());

@@ -141,6 +141,27 @@ public final class CulpritSearch {
     return List.copyOf(same.subList(0, (same.size() + 1) / 2));
   }
 
+  /**
+   * Why a host with labels {@code candidate} cannot stand in for the failed host (labels {@code
+   * failed}) in a proof: the first of {@code keys} on which the failed host has a value and the
+   * candidate another (or none). A version that is bad on one hardware class, OS release or kind of
+   * machine proves nothing on another, so a proof there could release the culprit. Empty if none.
+   */
+  public static Optional<String> unlike(
+      java.util.Map<String, String> failed,
+      java.util.Map<String, String> candidate,
+      List<String> keys) {
+    for (String key : keys) {
+      String want = failed.get(key);
+      if (want != null && !want.equals(candidate.get(key))) {
+        String found = candidate.get(key);
+        return Optional.of(
+            key + " is " + (found == null ? "not set" : found) + ", the failed host's is " + want);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Host failures that come after the versions were installed and say they broke the host. */
   private static final Set<Reason> GUILTY =
       Set.of(Reason.HEALTH_FAILED, Reason.KERNEL_FELL_BACK, Reason.DID_NOT_COME_BACK);

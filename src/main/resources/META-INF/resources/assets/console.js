@@ -89,7 +89,12 @@
     var body = null;
     if (el.tagName === 'FORM') {
       body = {};
-      new FormData(el).forEach(function (value, key) { body[key] = value; });
+      new FormData(el).forEach(function (value, key) {
+        // an optional field left empty is not sent (the API reads absent, not "")
+        var field = el.elements[key];
+        if (value === '' && field && field.dataset && field.dataset.optional !== undefined) { return; }
+        body[key] = value;
+      });
     }
     Object.keys(el.dataset).forEach(function (k) {
       if (k.indexOf('body') === 0 && k.length > 4) {

@@ -47,6 +47,23 @@ class CulpritSearchTest {
   }
 
   @Test
+  void aProvingHostMustBeLikeTheFailedOneWhereverTheFailedOneSaysWhatItIs() {
+    Map<String, String> failed =
+        Map.of("hardware", "dell-r650", "os-release", "24.04", "zone", "a");
+    List<String> keys = List.of("os-release", "hardware", "facts.patchwave.dev/virtualization");
+    assertThat(
+            CulpritSearch.unlike(
+                failed, Map.of("hardware", "dell-r650", "os-release", "24.04", "zone", "b"), keys))
+        .isEmpty();
+    assertThat(
+            CulpritSearch.unlike(
+                failed, Map.of("hardware", "hpe-dl380", "os-release", "24.04"), keys))
+        .contains("hardware is hpe-dl380, the failed host's is dell-r650");
+    assertThat(CulpritSearch.unlike(failed, Map.of("hardware", "dell-r650"), keys))
+        .contains("os-release is not set, the failed host's is 24.04");
+  }
+
+  @Test
   void oneAtATimeProvesThePackagesNeedingNoRebootFirst() {
     List<PackageVersion> suspects = List.of(KERNEL, SSL, LIBC, CURL);
     assertThat(CulpritSearch.order(suspects, REBOOT)).containsExactly(CURL, SSL, LIBC, KERNEL);

@@ -66,6 +66,7 @@ public class ConsolePages {
   private final QuarantineResource quarantine;
   private final AuditResource audit;
   private final RolloutBoards boards;
+  private final dev.patchwave.api.SimulationsResource simulations;
 
   public ConsolePages(
       SecurityIdentity identity,
@@ -75,7 +76,9 @@ public class ConsolePages {
       FleetResource fleet,
       QuarantineResource quarantine,
       AuditResource audit,
-      RolloutBoards boards) {
+      RolloutBoards boards,
+      dev.patchwave.api.SimulationsResource simulations) {
+    this.simulations = simulations;
     this.identity = identity;
     this.rollouts = rollouts;
     this.policies = policies;
@@ -110,6 +113,37 @@ public class ConsolePages {
   /** The plan of a policy page, or why the controller refuses to plan it now. */
   public record PlanPreview(PlanView plan, String refused, List<String> problems) {}
 
+  /**
+   * A what-if simulation of a policy page (its form's fields as given): the answer, or why there is
+   * none. {@code chart} is the SVG, Base64, for an {@code img} (no script runs in one).
+   */
+  public record WhatIfView(
+      String fault,
+      String on,
+      int runs,
+      dev.patchwave.api.SimulationsResource.Answer answer,
+      String chart,
+      String refused) {}
+
+  /** The faults the policy page offers, by the scenario's words, with what a person reads. */
+  public static final java.util.Map<String, String> FAULTS = faults();
+
+  private static java.util.Map<String, String> faults() {
+    java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
+    f.put("panicOnReboot", "panics on reboot");
+    f.put("panicOnInstall", "panics while installing");
+    f.put("unhealthyAfterReboot", "comes back unhealthy");
+    f.put("failAfter", "fails 6 hours after install");
+    f.put("networkLost", "loses its network after install");
+    return java.util.Collections.unmodifiableMap(f);
+  }
+
+  /** An incident card of the quarantine page: may it be isolated now, and the isolation running. */
+  public record IncidentCard(
+      QuarantineResource.Incident incident,
+      boolean provable,
+      QuarantineResource.Isolation running) {}
+
   /** The audit page's filters as given. */
   public record AuditQuery(String actor, String action, String target, String outcome) {}
 
@@ -142,10 +176,12 @@ public class ConsolePages {
         Viewer viewer,
         PolicyResource.PolicyView policy,
         PlanPreview preview,
-        List<PolicyResource.RevisionView> revisions);
+        List<PolicyResource.RevisionView> revisions,
+        java.util.Map<String, String> faults,
+        WhatIfView whatif);
 
     static native TemplateInstance quarantine(
-        Viewer viewer, List<QuarantineResource.Entry> entries);
+        Viewer viewer, List<QuarantineResource.Entry> entries, List<IncidentCard> incidents);
 
     static native TemplateInstance audit(
         Viewer viewer, List<AuditResource.Entry> entries, AuditQuery query, String next);
@@ -281,10 +317,83 @@ public class ConsolePages {
   @GET
   @Path("policies/{name}")
   public TemplateInstance policy(
-      @PathParam("name") String name, @CookieParam(CsrfGuard.COOKIE) String csrf) {
+      @PathParam("name") String name,
+      @QueryParam("whatif") String fault,
+      @QueryParam("on") String on,
+      @QueryParam("runs") String runs,
+      @CookieParam(CsrfGuard.COOKIE) String csrf) {
     PolicyResource.PolicyView policy = policies.get(name);
     return Templates.policy(
-        viewer(csrf, "policies"), policy, preview(name), policies.revisions(name));
+        viewer(csrf, "policies"),
+        policy,
+        preview(name),
+        policies.revisions(name),
+        FAULTS,
+        fault == null ? null : whatIf(name, fault, blank(on), runs));
+  }
+
+  /**
+   * The policy's what-if next to its plan: {@code fault} on every selected host (or those whose
+   * label {@code on} is {@code key=value}), through the simulations API (its checks, its one-at-a-
+   * time rule), with the baselines and the chart.
+   */
+  private WhatIfView whatIf(String policy, String fault, String on, String runsText) {
+    int runs = 5;
+    try {
+      if (!FAULTS.containsKey(fault)) {
+        throw new jakarta.ws.rs.BadRequestException(
+            "fault: expected one of " + String.join(", ", FAULTS.keySet()));
+      }
+      if (runsText != null && !runsText.isBlank()) {
+        if (!runsText.matches("[1-9][0-9]?") || Integer.parseInt(runsText) > 20) {
+          throw new jakarta.ws.rs.BadRequestException("runs: expected a whole number from 1 to 20");
+        }
+        runs = Integer.parseInt(runsText);
+      }
+      java.util.Map<String, String> hosts = java.util.Map.of();
+      if (on != null) {
+        int eq = on.indexOf('=');
+        if (eq <= 0) {
+          throw new jakarta.ws.rs.BadRequestException(
+              "only on hosts with label: expected key=value, such as hardware=dell-r650");
+        }
+        hosts = java.util.Map.of(on.substring(0, eq).strip(), on.substring(eq + 1).strip());
+      }
+      var request =
+          new dev.patchwave.api.SimulationsResource.Request(
+              policy,
+              null,
+              new dev.patchwave.api.SimulationsResource.ScenarioBody(
+                  null,
+                  List.of(
+                      new dev.patchwave.api.SimulationsResource.FaultBody(
+                          fault, hosts, null, fault.equals("failAfter") ? "6h" : null)),
+                  null,
+                  null,
+                  null,
+                  null,
+                  null),
+              runs,
+              1L,
+              true,
+              true);
+      Response r = simulations.simulate(request);
+      if (r.getEntity() instanceof dev.patchwave.api.SimulationsResource.Answer a) {
+        String chart =
+            a.chart() == null
+                ? null
+                : java.util.Base64.getEncoder()
+                    .encodeToString(a.chart().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new WhatIfView(fault, on, runs, a, chart, null);
+      }
+      String why =
+          r.getEntity() instanceof ProblemDetail p ? p.detail() : "the simulation did not run";
+      return new WhatIfView(fault, on, runs, null, null, why);
+    } catch (jakarta.ws.rs.WebApplicationException e) {
+      return new WhatIfView(fault, on, runs, null, null, e.getMessage());
+    } catch (dev.patchwave.doc.DocumentException e) {
+      return new WhatIfView(fault, on, runs, null, null, e.getMessage());
+    }
   }
 
   private PlanPreview preview(String name) {
@@ -305,7 +414,24 @@ public class ConsolePages {
   @GET
   @Path("quarantine")
   public TemplateInstance quarantine(@CookieParam(CsrfGuard.COOKIE) String csrf) {
-    return Templates.quarantine(viewer(csrf, "quarantine"), quarantine.list("true"));
+    List<IncidentCard> incidents =
+        quarantine.incidents("50").stream()
+            .map(
+                i ->
+                    new IncidentCard(
+                        i,
+                        i.entries().stream()
+                            .anyMatch(
+                                e ->
+                                    e.releasedAt() == null
+                                        && ("SUSPECT".equals(e.verdict())
+                                            || "IMPLICATED".equals(e.verdict()))),
+                        i.isolations().stream()
+                            .filter(x -> x.phase().equals("RUNNING"))
+                            .findFirst()
+                            .orElse(null)))
+            .toList();
+    return Templates.quarantine(viewer(csrf, "quarantine"), quarantine.list("true"), incidents);
   }
 
   @GET

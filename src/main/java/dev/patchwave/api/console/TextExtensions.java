@@ -30,4 +30,22 @@ final class TextExtensions {
   static String display(OffsetDateTime at) {
     return display(at.toInstant());
   }
+
+  /** Seconds as a person reads them: "45s", "3m 36s", "21h 57m", "2d 4h". */
+  static String span(Long seconds) {
+    if (seconds == null) {
+      return "";
+    }
+    long s = seconds;
+    if (s < 60) {
+      return s + "s";
+    }
+    if (s < 3600) {
+      return s / 60 + "m" + (s % 60 == 0 ? "" : " " + s % 60 + "s");
+    }
+    if (s < 86400) {
+      return s / 3600 + "h" + (s % 3600 / 60 == 0 ? "" : " " + s % 3600 / 60 + "m");
+    }
+    return s / 86400 + "d" + (s % 86400 / 3600 == 0 ? "" : " " + s % 86400 / 3600 + "h");
+  }
 }
