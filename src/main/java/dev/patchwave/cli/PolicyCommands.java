@@ -67,13 +67,40 @@ final class PolicyCommands {
     @Option(names = "--hosts", description = "list each host with its batch, groups and why")
     boolean hosts;
 
+    @Option(
+        names = "--what-if",
+        paramLabel = "'EFFECT [label=value...] [p=0.5] [after=6h]'",
+        description =
+            "and a what-if simulation of the file next to the plan (as simulate --fault);"
+                + " repeat for more faults")
+    List<String> whatIf = new ArrayList<>();
+
+    @Option(names = "--runs", defaultValue = "5", description = "the what-if's runs (default 5)")
+    int runs;
+
     @Override
     public Integer call() {
       PolicyFile p = PolicyFile.read(file);
       JsonNode plan =
           Api.ok(root.api().send("POST", "/api/v1/plans", p.contentType(), p.bytes())).json();
+      JsonNode simulation = null;
+      if (!whatIf.isEmpty()) {
+        com.fasterxml.jackson.databind.node.ObjectNode body =
+            Api.JSON.createObjectNode().put("policyText", p.text()).put("runs", runs);
+        com.fasterxml.jackson.databind.node.ArrayNode faults =
+            body.putObject("scenario").putArray("faults");
+        whatIf.forEach(f -> faults.add(SimulateCommand.fault(f)));
+        simulation = SimulateCommand.run(root, body);
+      }
       if (root.output != Output.Format.table) {
-        Output.document(root.out, root.output, plan);
+        if (simulation == null) {
+          Output.document(root.out, root.output, plan);
+        } else {
+          com.fasterxml.jackson.databind.node.ObjectNode both = Api.JSON.createObjectNode();
+          both.set("plan", plan);
+          both.set("whatIf", simulation);
+          Output.document(root.out, root.output, both);
+        }
         return 0;
       }
       root.out.println(
@@ -119,6 +146,10 @@ final class PolicyCommands {
             }
           }
         }
+      }
+      if (simulation != null) {
+        root.out.println();
+        SimulateCommand.print(root, simulation);
       }
       return 0;
     }

@@ -79,15 +79,7 @@ final class SimulateCommand implements Callable<Integer> {
     for (String f : faults) {
       list.add(fault(f));
     }
-    JsonNode answer =
-        Api.ok(
-                root.api()
-                    .send(
-                        "POST",
-                        "/api/v1/simulations",
-                        "application/json",
-                        body.toString().getBytes(StandardCharsets.UTF_8)))
-            .json();
+    JsonNode answer = run(root, body);
     if (chart != null) {
       try {
         Files.writeString(chart, answer.path("chart").asText(), StandardCharsets.UTF_8);
@@ -99,6 +91,27 @@ final class SimulateCommand implements Callable<Integer> {
       Output.document(root.out, root.output, answer);
       return 0;
     }
+    print(root, answer);
+    if (chart != null) {
+      root.out.println("chart: " + chart);
+    }
+    return 0;
+  }
+
+  /** Asks the controller for the simulation {@code body} describes. */
+  static JsonNode run(Main root, ObjectNode body) {
+    return Api.ok(
+            root.api()
+                .send(
+                    "POST",
+                    "/api/v1/simulations",
+                    "application/json",
+                    body.toString().getBytes(StandardCharsets.UTF_8)))
+        .json();
+  }
+
+  /** The scenario line and one row per strategy. */
+  static void print(Main root, JsonNode answer) {
     root.out.println(
         "Scenario: "
             + answer.path("scenario").asText()
@@ -139,10 +152,6 @@ final class SimulateCommand implements Callable<Integer> {
           });
     }
     Output.table(root.out, rows);
-    if (chart != null) {
-      root.out.println("chart: " + chart);
-    }
-    return 0;
   }
 
   /** {@code panicOnReboot hardware=dell-r650 p=0.5}, {@code failAfter after=6h}. */

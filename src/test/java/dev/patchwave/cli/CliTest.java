@@ -239,6 +239,40 @@ class CliTest {
     assertThat(wrong.err()).contains("scenario.faults[0].effect");
     Run usage = admin("simulate", "--fault", "panicOnReboot");
     assertThat(usage.code()).isEqualTo(1);
+
+    // the plan of the file, and the simulation next to it
+    Run planned =
+        admin(
+            "plan",
+            "-f",
+            policy.toString(),
+            "--what-if",
+            "panicOnReboot role=postgres",
+            "--runs",
+            "2");
+    assertThat(planned.code()).as(planned.err()).isEqualTo(0);
+    assertThat(planned.out())
+        .contains("Policy cli-simulated: 3 hosts selected")
+        .contains("WAVE")
+        .contains(
+            "Scenario: panic on reboot on {role=postgres}; policy cli-simulated, 3 hosts, 2 runs")
+        .contains("Patchwave (cli-simulated)");
+    assertThat(planned.out().indexOf("WAVE")).isLessThan(planned.out().indexOf("Scenario:"));
+    Run plannedJson =
+        admin(
+            "-o",
+            "json",
+            "plan",
+            "-f",
+            policy.toString(),
+            "--what-if",
+            "panicOnReboot",
+            "--runs",
+            "1");
+    assertThat(plannedJson.code()).as(plannedJson.err()).isEqualTo(0);
+    JsonNode both = Api.JSON.readTree(plannedJson.out());
+    assertThat(both.path("plan").path("selectedHosts").asInt()).isEqualTo(3);
+    assertThat(both.path("whatIf").path("rows").size()).isGreaterThan(1);
   }
 
   @Test

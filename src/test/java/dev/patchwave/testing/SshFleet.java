@@ -87,8 +87,11 @@ public class SshFleet implements QuarkusTestResourceLifecycleManager {
       Map<String, String> config = FleetFiles.write(dir, key, known, inventory.toString());
       config.put("patchwave.reboot.poll-interval", "100ms");
       if (ownDatabase) {
-        // quarantines of other tests must not leak into this fleet
-        config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:ssh-fleet;DB_CLOSE_DELAY=-1");
+        // quarantines and policies of other tests (those on this fleet too) must not leak in: a
+        // database of its own for each start
+        config.put(
+            "quarkus.datasource.jdbc.url",
+            "jdbc:h2:mem:ssh-fleet-" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
       }
       return config;
     } catch (Exception e) {
