@@ -64,6 +64,7 @@ public class Isolations implements RolloutListener {
   private final HostSource inventory;
   private final HostSteps steps;
   private final AuditLog audit;
+  private final jakarta.enterprise.inject.Instance<IsolationListener> listeners;
   private final Duration poll;
   private final ExecutorService work =
       Executors.newSingleThreadExecutor(RolloutEngine.daemon("patchwave-isolation"));
@@ -78,7 +79,9 @@ public class Isolations implements RolloutListener {
       HostSource inventory,
       HostSteps steps,
       AuditLog audit,
+      jakarta.enterprise.inject.Instance<IsolationListener> listeners,
       @ConfigProperty(name = "patchwave.isolation.poll") Duration poll) {
+    this.listeners = listeners;
     this.isolations = isolations;
     this.quarantine = quarantine;
     this.rollouts = rollouts;
@@ -213,7 +216,28 @@ public class Isolations implements RolloutListener {
         null,
         "aborted");
     repin(Optional.empty(), "patchwave quarantine: isolation " + isolationId + " aborted");
+    tellEnded(isolationId);
     return true;
+  }
+
+  /** Tells the listeners that isolation {@code id} ended, as it is saved. */
+  private void tellEnded(long id) {
+    IsolationRecord i = isolations.get(id).orElseThrow();
+    IncidentRecord incident = quarantine.incident(i.incidentId).orElseThrow();
+    String policy =
+        rollouts.load(incident.rolloutId).map(s -> s.state().policy().name()).orElse(null);
+    List<String> kept =
+        quarantine.entriesOf(i.incidentId).stream()
+            .filter(e -> e.releasedAt == null)
+            .map(e -> e.packageName + "=" + e.version)
+            .toList();
+    for (IsolationListener l : listeners) {
+      try {
+        l.ended(i.id, i.incidentId, policy, i.host, i.phase, i.detail, kept);
+      } catch (RuntimeException e) {
+        LOG.warnf(e, "isolation %d: a listener failed", id);
+      }
+    }
   }
 
   /**
@@ -246,8 +270,10 @@ public class Isolations implements RolloutListener {
     }
     List<PackageVersion> suspects = quarantine.suspectsOf(i.incidentId);
     if (suspects.isEmpty()) {
-      isolations.finish(id, "CLEARED", "no suspect is left to prove");
-      repin(Optional.of(i.host), "patchwave quarantine: isolation " + id + " ended");
+      if (isolations.finish(id, "CLEARED", "no suspect is left to prove")) {
+        repin(Optional.of(i.host), "patchwave quarantine: isolation " + id + " ended");
+        tellEnded(id);
+      }
       return;
     }
     Strategy strategy = Strategy.of(i.strategy).orElse(Strategy.ONE_AT_A_TIME);
@@ -386,6 +412,9 @@ public class Isolations implements RolloutListener {
     LOG.infof("isolation %d: %s %s: %s", i.id, group, j.outcome(), j.detail());
     String why = "patchwave quarantine: isolation " + i.id + " found " + group + " " + j.outcome();
     repin(release ? Optional.empty() : Optional.of(i.host), why);
+    if (end.isPresent()) {
+      tellEnded(i.id);
+    }
   }
 
   /** Rewrites the pins: every host's after a release, else only the isolation host's. */

@@ -35,7 +35,8 @@ public record Notification(
           "drift",
           "update-overdue",
           "schedule-refused",
-          "adopted");
+          "adopted",
+          "isolation-ended");
 
   /** A host that failed, with why and the output of its check or step. */
   public record FailedHost(String host, String reason, String output) {}

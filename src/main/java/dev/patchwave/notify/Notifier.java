@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /** Turns rollout transitions into notifications and hands them to the webhooks. */
 @ApplicationScoped
-public class Notifier implements RolloutListener, FleetListener {
+public class Notifier
+    implements RolloutListener, FleetListener, dev.patchwave.engine.IsolationListener {
 
   private final Webhooks webhooks;
   private final Clock clock;
@@ -114,6 +115,32 @@ public class Notifier implements RolloutListener, FleetListener {
             e.at(),
             List.of(),
             List.of()));
+  }
+
+  /** A culprit isolation ended: what it found, and what stays quarantined. */
+  @Override
+  public void ended(
+      long isolation,
+      long incident,
+      String policy,
+      String host,
+      String phase,
+      String detail,
+      List<String> kept) {
+    webhooks.send(
+        new Notification(
+            "isolation-ended",
+            null,
+            host,
+            policy,
+            phase,
+            "ISOLATION_" + phase,
+            "isolation " + isolation + " of incident " + incident + ": " + phase + ": " + detail,
+            null,
+            null,
+            clock.instant(),
+            List.of(),
+            kept));
   }
 
   private static Notification.FailedHost failed(HostState h) {

@@ -11,8 +11,6 @@ import dev.patchwave.testing.SshFleet;
 import dev.patchwave.testing.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
-import io.restassured.config.EncoderConfig;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
@@ -64,12 +62,7 @@ class CulpritIsolationTest {
 
   @BeforeAll
   static void yamlIsText() {
-    TestTokens.actAsAdmin();
-    RestAssured.config =
-        RestAssured.config()
-            .encoderConfig(
-                EncoderConfig.encoderConfig()
-                    .encodeContentTypeAs("application/yaml", ContentType.TEXT));
+    dev.patchwave.testing.RolloutApi.adminWithYaml();
   }
 
   @Test
@@ -249,6 +242,11 @@ class CulpritIsolationTest {
         .statusCode(404);
     JsonPath aborted = given().get("/api/v1/quarantine/isolations/" + isolation).jsonPath();
     assertThat(aborted.getString("phase")).isEqualTo("ABORTED");
+    assertThat(dev.patchwave.testing.RecordedIsolations.ENDED)
+        .filteredOn(e -> e.isolation() == isolation)
+        .singleElement()
+        .satisfies(e -> assertThat(e.phase()).isEqualTo("ABORTED"))
+        .satisfies(e -> assertThat(e.kept()).containsExactlyInAnyOrder(BAD.pinned(), SSL.pinned()));
     assertThat(aborted.getString("proofs[0].outcome")).isEqualTo("INCONCLUSIVE");
     AbstractIncidentReplayTest.awaitPhase(proof, "ABORTED", Duration.ofSeconds(30));
     locked.holdDpkgLock(false);
@@ -361,6 +359,12 @@ class CulpritIsolationTest {
     assertThat(released.getList("target", String.class)).containsExactly(SSL.pinned());
     // the proving rollouts held the host, not the policy: the policy could start meanwhile
     assertThat(done.getList("proofs.rolloutId", Long.class)).hasSize(2).doesNotContainNull();
+    // on-call people are told (the isolation-ended webhook): the culprit, kept
+    assertThat(dev.patchwave.testing.RecordedIsolations.ENDED)
+        .filteredOn(e -> e.isolation() == isolation)
+        .singleElement()
+        .satisfies(e -> assertThat(e.phase()).isEqualTo("ISOLATED"))
+        .satisfies(e -> assertThat(e.kept()).containsExactly(BAD.pinned()));
     // the proving rollout that failed added no incident of its own: nothing new was quarantined
     assertThat(given().get("/api/v1/quarantine/incidents").jsonPath().getList("id", Long.class))
         .containsExactly(incident);

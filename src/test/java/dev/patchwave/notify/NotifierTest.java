@@ -88,6 +88,31 @@ class NotifierTest {
     assertThat(sent.get(0).text()).contains("web-2 (NOT_PROVEN)");
   }
 
+  @Test
+  void anIsolationsEndReachesTheHooksWithWhatStaysQuarantined() {
+    notifier.ended(
+        4,
+        2,
+        "brokers",
+        "kafka-b-1",
+        "ISOLATED",
+        "culprit: linux-image-generic=6.8.0-49.49",
+        List.of("linux-image-generic=6.8.0-49.49"));
+    assertThat(sent)
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(n.event()).isEqualTo("isolation-ended");
+              assertThat(Notification.EVENTS).contains(n.event());
+              assertThat(n.rollout()).isNull();
+              assertThat(n.quarantined()).containsExactly("linux-image-generic=6.8.0-49.49");
+              assertThat(n.text())
+                  .isEqualTo(
+                      "Patchwave isolation-ended on kafka-b-1 (policy brokers): isolation 4 of incident 2:"
+                          + " ISOLATED: culprit: linux-image-generic=6.8.0-49.49");
+            });
+  }
+
   static RolloutState start() throws Exception {
     RolloutPolicy policy =
         PolicyReader.read(
