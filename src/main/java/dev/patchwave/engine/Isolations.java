@@ -183,7 +183,7 @@ public class Isolations implements RolloutListener {
   }
 
   /** Stops a running isolation; its proving rollout, if one runs, is aborted. */
-  public boolean abort(long isolationId, String actor) {
+  public synchronized boolean abort(long isolationId, String actor) {
     Optional<IsolationStepRecord> step = isolations.current(isolationId);
     if (!isolations.finish(isolationId, "ABORTED", "aborted by " + actor)) {
       return false;
@@ -283,7 +283,10 @@ public class Isolations implements RolloutListener {
             Set.copyOf(quarantine.implicatedOf(i.incidentId)),
             needsReboot(incident),
             strategy);
-    startProof(i, incident, isolations.addStep(id, group));
+    Optional<IsolationStepRecord> step = isolations.addStep(id, group);
+    if (step.isPresent()) {
+      startProof(i, incident, step.get());
+    }
   }
 
   /**
@@ -300,7 +303,9 @@ public class Isolations implements RolloutListener {
       }
       RolloutState r = rollouts.load(id).orElseThrow().state();
       if (r.scope().proving().equals(group)) {
-        isolations.proving(step.id, id);
+        if (!isolations.proving(step.id, id)) {
+          return false; // the proof ended meanwhile
+        }
         step.rolloutId = id;
         LOG.infof("isolation %d: proof %d is rollout %d", i.id, step.ordinal + 1, id);
         return true;
@@ -330,7 +335,16 @@ public class Isolations implements RolloutListener {
                   + incident.id
                   + ", proof "
                   + (step.ordinal + 1));
-      isolations.proving(step.id, r.id());
+      if (!isolations.proving(step.id, r.id())) {
+        // aborted while the rollout was created (from another controller): not wanted
+        LOG.infof("isolation %d ended meanwhile: aborting its proving rollout %d", i.id, r.id());
+        try {
+          engine.command(r.id(), new Observation.Abort(actor));
+        } catch (Refused ended) {
+          // it had ended already
+        }
+        return;
+      }
       LOG.infof("isolation %d: rollout %d proves %s on %s", i.id, r.id(), group, i.host);
     } catch (Refused e) {
       conclude(

@@ -119,9 +119,16 @@ public class IsolationStore {
         .firstResultOptional();
   }
 
-  /** A new proof of {@code versions}; its rollout is recorded by {@link #proving}. */
+  /**
+   * A new proof of {@code versions}, if the isolation still runs; its rollout is recorded by {@link
+   * #proving}. Holds the isolation's row lock, as {@link #finish} and {@link #conclude} do: an
+   * abort and the next proof never interleave, on one controller or two.
+   */
   @Transactional
-  public IsolationStepRecord addStep(long isolationId, List<PackageVersion> versions) {
+  public Optional<IsolationStepRecord> addStep(long isolationId, List<PackageVersion> versions) {
+    if (!RUNNING.equals(locked(isolationId).phase)) {
+      return Optional.empty();
+    }
     IsolationStepRecord s = new IsolationStepRecord();
     s.isolationId = isolationId;
     s.ordinal = (int) IsolationStepRecord.count("isolationId", isolationId);
@@ -129,14 +136,32 @@ public class IsolationStore {
     s.detail = "";
     s.startedAt = RolloutStore.odt(clock.instant());
     s.persist();
-    return s;
+    return Optional.of(s);
   }
 
-  /** Proof {@code stepId} runs as rollout {@code rolloutId}. */
+  /**
+   * Proof {@code stepId} runs as rollout {@code rolloutId}; false (nothing written) if the proof
+   * has an outcome already (its isolation was aborted meanwhile): the rollout is not wanted.
+   */
   @Transactional
-  public void proving(long stepId, long rolloutId) {
+  public boolean proving(long stepId, long rolloutId) {
     IsolationStepRecord s = IsolationStepRecord.findById(stepId);
+    locked(s.isolationId);
+    IsolationStepRecord.getEntityManager().refresh(s);
+    if (s.outcome != null) {
+      return false;
+    }
     s.rolloutId = rolloutId;
+    return true;
+  }
+
+  private static IsolationRecord locked(long isolationId) {
+    IsolationRecord i =
+        IsolationRecord.findById(isolationId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+    if (i == null) {
+      throw new IllegalArgumentException("no isolation " + isolationId);
+    }
+    return i;
   }
 
   /**
@@ -159,7 +184,12 @@ public class IsolationStore {
       Optional<String> endPhase,
       String endDetail) {
     IsolationStepRecord s = IsolationStepRecord.findById(stepId);
-    if (s == null || s.outcome != null) {
+    if (s == null) {
+      return false;
+    }
+    locked(s.isolationId);
+    IsolationStepRecord.getEntityManager().refresh(s);
+    if (s.outcome != null) {
       return false;
     }
     s.outcome = outcome;
@@ -203,7 +233,12 @@ public class IsolationStore {
   @Transactional
   public boolean finish(long isolationId, String phase, String detail) {
     IsolationRecord i = IsolationRecord.findById(isolationId);
-    if (i == null || !RUNNING.equals(i.phase)) {
+    if (i == null) {
+      return false;
+    }
+    i = locked(isolationId);
+    IsolationRecord.getEntityManager().refresh(i);
+    if (!RUNNING.equals(i.phase)) {
       return false;
     }
     end(i, phase, detail);
