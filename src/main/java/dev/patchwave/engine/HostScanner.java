@@ -69,10 +69,8 @@ public final class HostScanner {
                   pm.readQuarantine(),
                   pm.selfUpdateConfig(),
                   pm.selfUpdateTimer()));
-      boolean grub = host.packageManager() == Host.PackageFamily.APT;
-      if (grub) {
-        after.addAll(Grub.SCAN);
-      }
+      boolean apt = host.packageManager() == Host.PackageFamily.APT;
+      after.addAll(apt ? Grub.SCAN : dev.patchwave.patch.Grubby.SCAN);
       int installedAt = after.size();
       if (!askInstalled.isEmpty()) {
         after.add(pm.queryInstalled(askInstalled));
@@ -101,10 +99,10 @@ public final class HostScanner {
       HostScan.SelfUpdate self =
           pm.parseSelfUpdate(config, r.get(10).exitCode(), r.get(10).stdout());
       HostScan.BootTrial trial =
-          grub
+          apt
               ? Grub.support(r.get(11).exitCode(), r.get(12).exitCode(), r.get(13).exitCode())
-              : new HostScan.BootTrial(
-                  false, "trial boot with grubby (dnf hosts) is not built yet");
+              : dev.patchwave.patch.Grubby.support(
+                  r.get(11).exitCode(), r.get(12).exitCode(), r.get(13).exitCode());
       Map<String, String> installed =
           askInstalled.isEmpty() ? Map.of() : pm.parseInstalled(r.get(installedAt).stdout());
       if (os.id().isEmpty()) {

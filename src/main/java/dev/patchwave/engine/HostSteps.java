@@ -9,6 +9,7 @@ import dev.patchwave.inventory.Host;
 import dev.patchwave.patch.Batch;
 import dev.patchwave.patch.Command;
 import dev.patchwave.patch.Grub;
+import dev.patchwave.patch.Grubby;
 import dev.patchwave.patch.HostScan;
 import dev.patchwave.patch.PackageManager;
 import dev.patchwave.patch.PackageManager.InstallFailure;
@@ -540,9 +541,18 @@ public final class HostSteps {
         // GRUB forgets the once-only entry when it boots it; there was no boot since, but set it
         // again so that a reboot never starts the old kernel by mistake (a false fallback)
         TrialBoot t = progress.trial().get();
-        CommandResult once = s.run(Grub.bootOnce(new Grub.Entry(t.toEntry(), "", t.toKernel())));
+        boolean dnf = host.get().packageManager() == Host.PackageFamily.DNF;
+        CommandResult once =
+            s.run(
+                dnf
+                    ? Grubby.bootOnce(t.toEntry())
+                    : Grub.bootOnce(new Grub.Entry(t.toEntry(), "", t.toKernel())));
         if (!once.succeeded()) {
-          return failed(name, Reason.TRIAL_BOOT_FAILED, "grub-reboot: " + once.summary(), true);
+          return failed(
+              name,
+              Reason.TRIAL_BOOT_FAILED,
+              (dnf ? "grub2-reboot: " : "grub-reboot: ") + once.summary(),
+              true);
         }
       }
       actions.record(
@@ -575,8 +585,7 @@ public final class HostSteps {
     String name = host.name();
     String next = progress.expectedKernel().orElseThrow();
     if (host.packageManager() == Host.PackageFamily.DNF) {
-      return new Observation.TrialDecided(
-          name, TrialBoot.unavailable("dnf hosts: trial boot (grubby) is not built yet"));
+      return trialGrubby(s, rollout, name, running, next, mayAct);
     }
     List<CommandResult> probe = s.runAll(Batch.of(Command.Kind.PROBE, Grub.SCAN));
     if (probe.size() < Grub.SCAN.size()) {
@@ -645,6 +654,91 @@ public final class HostSteps {
         name, TrialBoot.armed(running, next, to.get().id(), detail));
   }
 
+  /**
+   * {@link #trial} on a dnf host (grubby, Boot Loader Specification entries): the new kernel's
+   * entry alone gets the panic arguments, the running kernel is made the default again
+   * (kernel-install made the new one the default), and the new entry is booted once.
+   */
+  private Observation trialGrubby(
+      HostSession s,
+      RolloutState rollout,
+      String name,
+      String running,
+      String next,
+      BooleanSupplier mayAct)
+      throws HostException {
+    List<CommandResult> probe = s.runAll(Batch.of(Command.Kind.PROBE, Grubby.SCAN));
+    if (probe.size() < Grubby.SCAN.size()) {
+      return failed(name, Reason.TRIAL_BOOT_FAILED, "the host's answer was lost", true);
+    }
+    HostScan.BootTrial support =
+        Grubby.support(probe.get(0).exitCode(), probe.get(1).exitCode(), probe.get(2).exitCode());
+    if (!support.supported()) {
+      return new Observation.TrialDecided(name, TrialBoot.unavailable(support.why()));
+    }
+    if (!mayAct.getAsBoolean()) {
+      throw new Abandoned(name);
+    }
+    RolloutPolicy.Reboot policy = rollout.reboot();
+    List<CommandResult> set =
+        s.runAll(
+            Batch.of(
+                Command.Kind.BOOT_CONFIG,
+                List.of(
+                    Grubby.armArgs(next, policy.panicTimeout(), policy.panicOnHang()),
+                    Grubby.setDefault(running),
+                    Grubby.info(next))));
+    if (set.size() < 3 || !set.stream().allMatch(CommandResult::succeeded)) {
+      return untriedGrubby(
+          s,
+          rollout,
+          name,
+          next,
+          "grubby could not set the trial up: " + set.get(set.size() - 1).summary());
+    }
+    Optional<String> entry = Grubby.entryId(set.get(2).stdout());
+    if (entry.isEmpty()) {
+      return untriedGrubby(
+          s, rollout, name, next, "grubby --info names no entry id for kernel " + next);
+    }
+    CommandResult once = s.run(Grubby.bootOnce(entry.get()));
+    if (!once.succeeded()) {
+      return untriedGrubby(s, rollout, name, next, "grub2-reboot failed: " + once.summary());
+    }
+    String detail =
+        "kernel "
+            + next
+            + " boots once; "
+            + running
+            + " stays the default ("
+            + Grubby.trialArgs(policy.panicTimeout(), policy.panicOnHang())
+            + " on the new kernel's entry)";
+    actions.record("host.trial-boot", name, true, "rollout " + rollout.id() + ": " + detail);
+    return new Observation.TrialDecided(name, TrialBoot.armed(running, next, entry.get(), detail));
+  }
+
+  /**
+   * Takes a grubby trial's settings away again: the new kernel's entry loses the panic arguments
+   * and is the default again, as kernel-install left it; the host is rebooted plainly.
+   */
+  private Observation untriedGrubby(
+      HostSession s, RolloutState rollout, String name, String next, String why)
+      throws HostException {
+    List<CommandResult> undone =
+        s.runAll(
+            Batch.of(
+                Command.Kind.BOOT_CONFIG, List.of(Grubby.keepArgs(next), Grubby.setDefault(next))));
+    boolean clean = undone.size() == 2 && undone.stream().allMatch(CommandResult::succeeded);
+    actions.record("host.trial-boot", name, false, "rollout " + rollout.id() + ": " + why);
+    return new Observation.TrialDecided(
+        name,
+        TrialBoot.unavailable(
+            why
+                + (clean
+                    ? ""
+                    : "; undoing it failed: " + undone.get(undone.size() - 1).summary())));
+  }
+
   /** Takes the trial's settings away again: the host is rebooted plainly, and says why. */
   private Observation untried(HostSession s, RolloutState rollout, String name, String why)
       throws HostException {
@@ -680,16 +774,21 @@ public final class HostSteps {
       if (!mayAct.getAsBoolean()) {
         throw new Abandoned(name);
       }
-      List<CommandResult> done =
-          s.runAll(
-              Batch.of(
-                  Command.Kind.BOOT_CONFIG,
-                  List.of(
-                      Grub.removeDropIn(),
-                      Grub.update(),
-                      Grub.setDefault(new Grub.Entry(toEntry, "", toKernel)))));
-      boolean ok = done.size() == 3 && done.stream().allMatch(CommandResult::succeeded);
-      String detail = "kernel " + toKernel + " is the default; the trial's drop-in is removed";
+      boolean dnf = host.get().packageManager() == Host.PackageFamily.DNF;
+      List<Command> keep =
+          dnf
+              ? List.of(Grubby.keepArgs(toKernel), Grubby.setDefault(toKernel))
+              : List.of(
+                  Grub.removeDropIn(),
+                  Grub.update(),
+                  Grub.setDefault(new Grub.Entry(toEntry, "", toKernel)));
+      List<CommandResult> done = s.runAll(Batch.of(Command.Kind.BOOT_CONFIG, keep));
+      boolean ok = done.size() == keep.size() && done.stream().allMatch(CommandResult::succeeded);
+      String detail =
+          "kernel "
+              + toKernel
+              + " is the default; "
+              + (dnf ? "its trial arguments are removed" : "the trial's drop-in is removed");
       actions.record(
           "host.boot-default",
           name,

@@ -410,6 +410,129 @@ class RebootStepsTest {
     assertThat(e.powerCycles()).isEqualTo(1);
   }
 
+  // --- dnf hosts: grubby and Boot Loader Specification entries
+
+  static final PackageVersion RPM_KERNEL = new PackageVersion("kernel", "5.14.0-503.11.1.el9_5");
+
+  static Host dnfHost(boolean panics) {
+    return new Host(
+        "rocky-1",
+        "rocky-1",
+        22,
+        Host.Transport.SIMULATED,
+        Host.PackageFamily.DNF,
+        new TreeMap<>(Map.of("role", "db", "os-release", "9.4")),
+        Optional.empty(),
+        Optional.of(
+            new Host.Simulation(
+                Map.of("kernel", "5.14.0-427.13.1.el9_4"),
+                Map.of("kernel", RPM_KERNEL.version()),
+                panics
+                    ? List.of(
+                        new Host.Fault(
+                            "kernel", RPM_KERNEL.version(), Host.FaultEffect.PANIC_ON_REBOOT))
+                    : List.of())));
+  }
+
+  /** A one-host rollout on a dnf host, patched with the new kernel and due for its reboot. */
+  RolloutState dnfPatched(Host h, EmulatedHost e, HostSteps steps) throws Exception {
+    RolloutPolicy policy =
+        PolicyReader.read(
+            """
+            apiVersion: patchwave.dev/v1
+            kind: RolloutPolicy
+            metadata: {name: p}
+            spec:
+              selector: {}
+              reboot: {when: ifRequired, trial: true, panicTimeout: 10s}
+              waves: [{size: 100%}]
+              health: {interval: 30s, timeout: 2m}
+            """);
+    PatchSet set = new PatchSet(new java.util.TreeSet<>(Set.of(RPM_KERNEL)));
+    RolloutState s =
+        RolloutState.start(
+            1,
+            policy,
+            WavePlanner.plan(policy, List.of(h), clock.instant()),
+            "alice",
+            clock.instant());
+    s = decide(s, new Observation.PatchSetFrozen(set, ""));
+    s = decide(s, new Observation.HostPrepared(h.name(), e.bootId()));
+    s = decide(s, steps.patch(s, h.name(), set, () -> true));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.REBOOTING);
+    assertThat(s.host(h.name()).expectedKernel()).contains(NEW_RPM);
+    // kernel-install made the new kernel the default, as on a real host
+    assertThat(e.defaultKernel()).isEqualTo(NEW_RPM);
+    return s;
+  }
+
+  static final String OLD_RPM = "5.14.0-427.13.1.el9_4.x86_64";
+  static final String NEW_RPM = "5.14.0-503.11.1.el9_5.x86_64";
+
+  static String grubby(EmulatedHost e, String... argv) throws Exception {
+    List<String> all = new ArrayList<>(List.of("grubby"));
+    all.addAll(List.of(argv));
+    return e.exec(all, new byte[0]).stdout();
+  }
+
+  @Test
+  void onADnfHostGrubbyBootsTheNewKernelOnceAndKeepsItOnlyAfterTheGate() throws Exception {
+    Host h = dnfHost(false);
+    EmulatedHost e = simulated.emulated(h);
+    HostSteps steps = steps(simulated, h);
+    RolloutState s = dnfPatched(h, e, steps);
+    String before = s.host(h.name()).bootIdBefore().orElseThrow();
+
+    s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+    TrialBoot trial = s.host(h.name()).trial().orElseThrow();
+    assertThat(trial.stage()).isEqualTo(TrialBoot.Stage.ARMED);
+    assertThat(trial.toEntry()).endsWith("-" + NEW_RPM).hasSize(32 + 1 + NEW_RPM.length());
+    // the old kernel is the default again; only the new kernel's entry panics and reboots
+    assertThat(e.defaultKernel()).isEqualTo(OLD_RPM);
+    assertThat(grubby(e, "--info=/boot/vmlinuz-" + NEW_RPM)).contains("panic=10\"");
+    assertThat(grubby(e, "--info=/boot/vmlinuz-" + OLD_RPM)).doesNotContain("panic=");
+    assertThat(audit)
+        .anyMatch(a -> a.startsWith("host.trial-boot true rollout 1: kernel " + NEW_RPM));
+
+    s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+    clock.advance(Duration.ofSeconds(21));
+    s = decide(s, steps.awaitBoot(h.name(), before));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.VERIFYING);
+    assertThat(e.runningKernel()).isEqualTo(NEW_RPM);
+    assertThat(e.defaultKernel()).isEqualTo(OLD_RPM);
+
+    s =
+        decide(
+            s,
+            new Observation.HealthReport(
+                h.name(), List.of(new CheckResult("reachable", Verdict.PASS, ""))));
+    Action.KeepKernel keep = actions(Action.KeepKernel.class).get(0);
+    s = decide(s, steps.keepKernel(s, h.name(), keep.toEntry(), keep.toKernel(), () -> true));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.HEALTHY);
+    assertThat(s.host(h.name()).reason()).isEqualTo(Reason.KERNEL_KEPT);
+    assertThat(e.defaultKernel()).isEqualTo(NEW_RPM);
+    assertThat(grubby(e, "--info=/boot/vmlinuz-" + NEW_RPM)).doesNotContain("panic=");
+  }
+
+  @Test
+  void onADnfHostABadKernelFallsBackByItself() throws Exception {
+    Host h = dnfHost(true);
+    EmulatedHost e = simulated.emulated(h);
+    HostSteps steps = steps(simulated, h);
+    RolloutState s = dnfPatched(h, e, steps);
+    String before = s.host(h.name()).bootIdBefore().orElseThrow();
+    s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+    s = decide(s, steps.reboot(s, h.name(), before, () -> true));
+    clock.advance(Duration.ofSeconds(55));
+    s = decide(s, steps.awaitBoot(h.name(), before));
+    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.FAILED);
+    assertThat(s.host(h.name()).reason()).isEqualTo(Reason.KERNEL_FELL_BACK);
+    assertThat(e.isPanicked()).isFalse();
+    assertThat(e.fallbacks()).isEqualTo(1);
+    assertThat(e.runningKernel()).isEqualTo(OLD_RPM);
+    assertThat(e.defaultKernel()).isEqualTo(OLD_RPM);
+  }
+
   static Map<String, String> env(EmulatedHost e) throws Exception {
     return Grub.env(e.exec(Grub.readEnv().argv(), new byte[0]).stdout());
   }

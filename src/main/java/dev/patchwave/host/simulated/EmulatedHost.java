@@ -96,6 +96,8 @@ public final class EmulatedHost {
   private int fallbacks;
   private boolean panicOnHang;
   private int powerCycles;
+  // dnf hosts: each kernel's entry (Boot Loader Specification) with the arguments grubby added
+  private final Map<String, String> entryArgs = new TreeMap<>();
 
   public EmulatedHost(Host host, Clock clock, Duration bootTime) {
     this(host, clock, bootTime, DEFAULT_LOG);
@@ -123,6 +125,30 @@ public final class EmulatedHost {
     this.runningKernel =
         newestInstalledKernel().orElse(dnf ? "5.14.0-1.el9.x86_64" : "6.8.0-1-generic");
     kernelsOnDisk.add(runningKernel);
+    if (dnf) {
+      // grubenv's saved_entry: kernel-install makes each kernel it installs the default
+      grubDefaultSaved = true;
+      savedEntry = Optional.of(blsId(runningKernel));
+    }
+  }
+
+  /** A kernel package put its kernel in /boot (and, on dnf, made it the saved default). */
+  private void kernelInstalled(String release) {
+    kernelsOnDisk.add(release);
+    if (dnf) {
+      savedEntry = Optional.of(blsId(release));
+    }
+  }
+
+  /** A BLS entry's id: the machine id, then the kernel release. */
+  private String blsId(String release) {
+    return machineId() + "-" + release;
+  }
+
+  private String machineId() {
+    return UUID.nameUUIDFromBytes(("machine-" + name).getBytes(StandardCharsets.UTF_8))
+        .toString()
+        .replace("-", "");
   }
 
   public String name() {
@@ -341,10 +367,27 @@ public final class EmulatedHost {
         switch (cmd) {
           case "dnf" -> dnfCommand(args);
           case "rpm" -> rpm(args);
-          case "grubby" ->
-              args.equals(List.of("--default-kernel"))
-                  ? ok("/boot/vmlinuz-" + newestInstalledKernel().orElse(runningKernel) + "\n")
-                  : new Reply(1, "", "grubby: unsupported by the emulator\n");
+          case "grubby" -> grubby(args);
+          case "grub2-editenv" ->
+              args.equals(List.of(dev.patchwave.patch.Grubby.GRUBENV, "list"))
+                  ? ok(
+                      savedEntry.map(e -> "saved_entry=" + e + "\n").orElse("")
+                          + nextEntry.map(e -> "next_entry=" + e + "\n").orElse(""))
+                  : new Reply(1, "", "grub2-editenv: unsupported by the emulator\n");
+          case "grub2-reboot" -> {
+            if (args.equals(List.of("--version"))) {
+              yield ok("grub2-reboot (GRUB) 2.06\n");
+            }
+            if (args.size() != 1 || kernelOf(args.get(0)).isEmpty()) {
+              yield new Reply(1, "", "grub2-reboot: no such entry in the emulator\n");
+            }
+            nextEntry = Optional.of(args.get(0));
+            yield ok("");
+          }
+          case "test" ->
+              args.equals(List.of("-w", dev.patchwave.patch.Grubby.GRUBENV))
+                  ? new Reply(0, "", "")
+                  : null;
           case "tee" -> {
             if (args.equals(List.of(DnfPackageManager.VERSIONLOCK_LIST))) {
               lockList = text;
@@ -372,6 +415,71 @@ public final class EmulatedHost {
                   : null;
           default -> null;
         });
+  }
+
+  /** grubby: the default kernel, an entry's info, the saved default, an entry's arguments. */
+  private Reply grubby(List<String> args) {
+    if (args.equals(List.of("--default-kernel"))) {
+      return ok("/boot/vmlinuz-" + grubDefault() + "\n");
+    }
+    String prefix = "/boot/vmlinuz-";
+    if (args.size() == 1 && args.get(0).startsWith("--info=" + prefix)) {
+      String k = args.get(0).substring(("--info=" + prefix).length());
+      if (!kernelsOnDisk.contains(k)) {
+        return new Reply(1, "", "The param " + prefix + k + " is incorrect\n");
+      }
+      return ok(
+          "index=0\nkernel=\""
+              + prefix
+              + k
+              + "\"\nargs=\"ro crashkernel=1G-4G:192M rhgb quiet"
+              + (entryArgs.getOrDefault(k, "").isEmpty() ? "" : " " + entryArgs.get(k))
+              + "\"\nroot=\"UUID="
+              + rootUuid()
+              + "\"\ninitrd=\"/boot/initramfs-"
+              + k
+              + ".img\"\ntitle=\"Rocky Linux ("
+              + k
+              + ") "
+              + versionId
+              + " (Blue Onyx)\"\nid=\""
+              + blsId(k)
+              + "\"\n");
+    }
+    if (args.size() == 1 && args.get(0).startsWith("--set-default=" + prefix)) {
+      String k = args.get(0).substring(("--set-default=" + prefix).length());
+      if (!kernelsOnDisk.contains(k)) {
+        return new Reply(1, "", "The param " + prefix + k + " is incorrect\n");
+      }
+      savedEntry = Optional.of(blsId(k));
+      return ok("The default is /boot/loader/entries/" + blsId(k) + ".conf with index 0\n");
+    }
+    if (args.size() == 2 && args.get(0).startsWith("--update-kernel=" + prefix)) {
+      String k = args.get(0).substring(("--update-kernel=" + prefix).length());
+      if (!kernelsOnDisk.contains(k)) {
+        return new Reply(1, "", "The param " + prefix + k + " is incorrect\n");
+      }
+      java.util.LinkedHashMap<String, String> now = new java.util.LinkedHashMap<>();
+      for (String a : entryArgs.getOrDefault(k, "").split(" ")) {
+        if (!a.isEmpty()) {
+          now.put(a.contains("=") ? a.substring(0, a.indexOf('=')) : a, a);
+        }
+      }
+      if (args.get(1).startsWith("--args=")) {
+        for (String a : args.get(1).substring("--args=".length()).split(" ")) {
+          now.put(a.contains("=") ? a.substring(0, a.indexOf('=')) : a, a);
+        }
+      } else if (args.get(1).startsWith("--remove-args=")) {
+        for (String a : args.get(1).substring("--remove-args=".length()).split(" ")) {
+          now.remove(a.contains("=") ? a.substring(0, a.indexOf('=')) : a);
+        }
+      } else {
+        return new Reply(1, "", "grubby: unsupported by the emulator\n");
+      }
+      entryArgs.put(k, String.join(" ", now.values()));
+      return ok("");
+    }
+    return new Reply(1, "", "grubby: unsupported by the emulator\n");
   }
 
   private Reply dnfCommand(List<String> all) {
@@ -487,7 +595,7 @@ public final class EmulatedHost {
       if (isKernel(v.name())) {
         rebootRequired = true;
         (dnf ? Optional.of(rpmKernelRelease(v.version())) : kernelRelease(v.version()))
-            .ifPresent(kernelsOnDisk::add);
+            .ifPresent(this::kernelInstalled);
       }
       if (hasFault(v, FaultEffect.PANIC_ON_INSTALL)) {
         panicked = true;
@@ -599,7 +707,7 @@ public final class EmulatedHost {
       if (isKernel(v.name())) {
         rebootRequired = true;
         (dnf ? Optional.of(rpmKernelRelease(v.version())) : kernelRelease(v.version()))
-            .ifPresent(kernelsOnDisk::add);
+            .ifPresent(this::kernelInstalled);
       }
       if (hasFault(v, FaultEffect.PANIC_ON_INSTALL)) {
         panicked = true;
@@ -788,6 +896,12 @@ public final class EmulatedHost {
     String next = nextEntry.flatMap(this::kernelOf).orElseGet(this::grubDefault);
     nextEntry = Optional.empty();
     Duration delay = bootTime;
+    if (dnf) {
+      // the booted entry's own arguments (grubby puts a trial's panic= on the new kernel's only)
+      String entry = entryArgs.getOrDefault(next, "");
+      panicReboot = Grub.panicTimeout(entry);
+      panicOnHang = entry.contains("hung_task_panic=1");
+    }
     if (panicsBooting(next) || hangsBooting(next)) {
       if (panicReboot.isPresent() && (panicsBooting(next) || panicOnHang)) {
         // panic=<n>: the kernel reboots by itself after n seconds, into the default entry (a hang
@@ -813,6 +927,9 @@ public final class EmulatedHost {
       }
     }
     runningKernel = next;
+    if (dnf) {
+      panicReboot = Grub.panicTimeout(entryArgs.getOrDefault(next, ""));
+    }
     rebootRequired = false;
     downUntil = clock.instant().plus(delay);
   }
@@ -915,6 +1032,12 @@ public final class EmulatedHost {
 
   /** The kernel an entry id boots, if the menu has it. */
   private Optional<String> kernelOf(String entry) {
+    if (dnf) {
+      String prefix = machineId() + "-";
+      return entry.startsWith(prefix) && kernelsOnDisk.contains(entry.substring(prefix.length()))
+          ? Optional.of(entry.substring(prefix.length()))
+          : Optional.empty();
+    }
     return Grub.entries(grubCfg()).stream()
         .filter(e -> e.id().equals(entry))
         .map(Grub.Entry::kernel)
