@@ -320,8 +320,9 @@ public final class HostSteps {
     }
     PackageManager pm = manager(host.get());
     Set<String> names = set.byName().keySet();
+    Pins pins = quarantined.get();
     try (HostSession s = hosts.open(host.get())) {
-      Optional<String> unpinned = unpinProving(s, pm, rollout, name, quarantined.get());
+      Optional<String> unpinned = unpinProving(s, pm, rollout, name, pins);
       if (unpinned.isPresent()) {
         return failed(name, Reason.INSTALL_FAILED, unpinned.get(), true);
       }
@@ -345,6 +346,7 @@ public final class HostSteps {
             "the patch set's version is not offered: " + join(selection.unavailable()),
             false);
       }
+      // read again, just before the install: a version quarantined during the probe is left out
       Set<PackageVersion> blocked = rollout.scope().blocking(quarantined.get().active());
       List<PackageVersion> install =
           selection.install().stream().filter(v -> !blocked.contains(v)).toList();
@@ -587,17 +589,9 @@ public final class HostSteps {
     if (host.packageManager() == Host.PackageFamily.DNF) {
       return trialGrubby(s, rollout, name, running, next, mayAct);
     }
-    List<CommandResult> probe = s.runAll(Batch.of(Command.Kind.PROBE, Grub.SCAN));
-    if (probe.size() < Grub.SCAN.size()) {
-      return failed(name, Reason.TRIAL_BOOT_FAILED, "the host's answer was lost", true);
-    }
-    HostScan.BootTrial support =
-        Grub.support(probe.get(0).exitCode(), probe.get(1).exitCode(), probe.get(2).exitCode());
-    if (!support.supported()) {
-      return new Observation.TrialDecided(name, TrialBoot.unavailable(support.why()));
-    }
-    if (!mayAct.getAsBoolean()) {
-      throw new Abandoned(name);
+    Optional<Observation> unable = trialUnable(s, name, Grub.SCAN, Grub::support, mayAct);
+    if (unable.isPresent()) {
+      return unable.get();
     }
     RolloutPolicy.Reboot policy = rollout.reboot();
     CommandResult wrote = s.run(Grub.writeDropIn(policy.panicTimeout(), policy.panicOnHang()));
@@ -654,6 +648,35 @@ public final class HostSteps {
         name, TrialBoot.armed(running, next, to.get().id(), detail));
   }
 
+  /** How a boot loader's probes' exit codes say whether it can boot on trial. */
+  @FunctionalInterface
+  private interface TrialSupport {
+    HostScan.BootTrial of(int envExit, int toolExit, int writableExit);
+  }
+
+  /**
+   * Runs a boot loader's trial probes ({@code scan}); the observation to answer if the host cannot
+   * have a trial (or its answer was lost), empty if the set-up may go on.
+   */
+  private Optional<Observation> trialUnable(
+      HostSession s, String name, List<Command> scan, TrialSupport support, BooleanSupplier mayAct)
+      throws HostException {
+    List<CommandResult> probe = s.runAll(Batch.of(Command.Kind.PROBE, scan));
+    if (probe.size() < scan.size()) {
+      return Optional.of(
+          failed(name, Reason.TRIAL_BOOT_FAILED, "the host's answer was lost", true));
+    }
+    HostScan.BootTrial can =
+        support.of(probe.get(0).exitCode(), probe.get(1).exitCode(), probe.get(2).exitCode());
+    if (!can.supported()) {
+      return Optional.of(new Observation.TrialDecided(name, TrialBoot.unavailable(can.why())));
+    }
+    if (!mayAct.getAsBoolean()) {
+      throw new Abandoned(name);
+    }
+    return Optional.empty();
+  }
+
   /**
    * {@link #trial} on a dnf host (grubby, Boot Loader Specification entries): the new kernel's
    * entry alone gets the panic arguments, the running kernel is made the default again
@@ -667,17 +690,9 @@ public final class HostSteps {
       String next,
       BooleanSupplier mayAct)
       throws HostException {
-    List<CommandResult> probe = s.runAll(Batch.of(Command.Kind.PROBE, Grubby.SCAN));
-    if (probe.size() < Grubby.SCAN.size()) {
-      return failed(name, Reason.TRIAL_BOOT_FAILED, "the host's answer was lost", true);
-    }
-    HostScan.BootTrial support =
-        Grubby.support(probe.get(0).exitCode(), probe.get(1).exitCode(), probe.get(2).exitCode());
-    if (!support.supported()) {
-      return new Observation.TrialDecided(name, TrialBoot.unavailable(support.why()));
-    }
-    if (!mayAct.getAsBoolean()) {
-      throw new Abandoned(name);
+    Optional<Observation> unable = trialUnable(s, name, Grubby.SCAN, Grubby::support, mayAct);
+    if (unable.isPresent()) {
+      return unable.get();
     }
     RolloutPolicy.Reboot policy = rollout.reboot();
     List<CommandResult> set =

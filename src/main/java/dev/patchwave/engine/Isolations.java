@@ -225,7 +225,7 @@ public class Isolations implements RolloutListener {
     IsolationRecord i = isolations.get(id).orElseThrow();
     IncidentRecord incident = quarantine.incident(i.incidentId).orElseThrow();
     String policy =
-        rollouts.load(incident.rolloutId).map(s -> s.state().policy().name()).orElse(null);
+        rollouts.summary(incident.rolloutId).map(r -> r.state().policy().name()).orElse(null);
     List<String> kept =
         quarantine.entriesOf(i.incidentId).stream()
             .filter(e -> e.releasedAt == null)
@@ -532,7 +532,7 @@ public class Isolations implements RolloutListener {
   }
 
   /** Why {@code h} is not a fresh host for the incident; empty if it is one. */
-  private static Optional<String> why(
+  static Optional<String> why(
       IncidentRecord incident,
       RolloutState failed,
       List<PackageVersion> suspects,

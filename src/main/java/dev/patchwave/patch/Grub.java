@@ -149,14 +149,23 @@ public final class Grub {
 
   /** The answer of {@link #SCAN}'s commands, by their exit codes in order. */
   public static HostScan.BootTrial support(int envExit, int toolExit, int writableExit) {
+    return support(GRUBENV, "grub-reboot", envExit, toolExit, writableExit);
+  }
+
+  /**
+   * Whether a host can boot on trial, from the exit codes of: listing its environment block {@code
+   * grubenv}, asking {@code tool} for its version, testing that the block is writable.
+   */
+  static HostScan.BootTrial support(
+      String grubenv, String tool, int envExit, int toolExit, int writableExit) {
     if (envExit != 0) {
-      return new HostScan.BootTrial(false, "no GRUB environment block (" + GRUBENV + ")");
+      return new HostScan.BootTrial(false, "no GRUB environment block (" + grubenv + ")");
     }
     if (toolExit != 0) {
-      return new HostScan.BootTrial(false, "grub-reboot is not installed");
+      return new HostScan.BootTrial(false, tool + " is not installed");
     }
     if (writableExit != 0) {
-      return new HostScan.BootTrial(false, GRUBENV + " is not writable");
+      return new HostScan.BootTrial(false, grubenv + " is not writable");
     }
     return HostScan.BootTrial.SUPPORTED;
   }

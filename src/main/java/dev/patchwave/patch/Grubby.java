@@ -40,16 +40,7 @@ public final class Grubby {
 
   /** The answer of {@link #SCAN}'s commands, by their exit codes in order. */
   public static HostScan.BootTrial support(int envExit, int toolExit, int writableExit) {
-    if (envExit != 0) {
-      return new HostScan.BootTrial(false, "no GRUB environment block (" + GRUBENV + ")");
-    }
-    if (toolExit != 0) {
-      return new HostScan.BootTrial(false, "grub2-reboot is not installed");
-    }
-    if (writableExit != 0) {
-      return new HostScan.BootTrial(false, GRUBENV + " is not writable");
-    }
-    return HostScan.BootTrial.SUPPORTED;
+    return Grub.support(GRUBENV, "grub2-reboot", envExit, toolExit, writableExit);
   }
 
   /** {@code /boot/vmlinuz-<release>}, the name grubby knows a kernel's entry by. */

@@ -121,6 +121,13 @@ class RebootStepsTest {
   }
 
   RolloutState patched(Host h, EmulatedHost e, HostSteps steps, String reboot) throws Exception {
+    return patched(h, e, steps, reboot, PATCH_SET, "6.8.0-49-generic");
+  }
+
+  /** {@code set} installed on {@code h}, which is then due to reboot into {@code kernel}. */
+  RolloutState patched(
+      Host h, EmulatedHost e, HostSteps steps, String reboot, PatchSet set, String kernel)
+      throws Exception {
     RolloutPolicy policy =
         PolicyReader.read(
             """
@@ -141,12 +148,12 @@ class RebootStepsTest {
             WavePlanner.plan(policy, List.of(h), clock.instant()),
             "alice",
             clock.instant());
-    s = decide(s, new Observation.PatchSetFrozen(PATCH_SET, ""));
+    s = decide(s, new Observation.PatchSetFrozen(set, ""));
     String bootId = e.bootId();
     s = decide(s, new Observation.HostPrepared(h.name(), bootId));
-    s = decide(s, steps.patch(s, h.name(), PATCH_SET, () -> true));
+    s = decide(s, steps.patch(s, h.name(), set, () -> true));
     assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.REBOOTING);
-    assertThat(s.host(h.name()).expectedKernel()).contains("6.8.0-49-generic");
+    assertThat(s.host(h.name()).expectedKernel()).contains(kernel);
     return s;
   }
 
@@ -436,31 +443,14 @@ class RebootStepsTest {
 
   /** A one-host rollout on a dnf host, patched with the new kernel and due for its reboot. */
   RolloutState dnfPatched(Host h, EmulatedHost e, HostSteps steps) throws Exception {
-    RolloutPolicy policy =
-        PolicyReader.read(
-            """
-            apiVersion: patchwave.dev/v1
-            kind: RolloutPolicy
-            metadata: {name: p}
-            spec:
-              selector: {}
-              reboot: {when: ifRequired, trial: true, panicTimeout: 10s}
-              waves: [{size: 100%}]
-              health: {interval: 30s, timeout: 2m}
-            """);
-    PatchSet set = new PatchSet(new java.util.TreeSet<>(Set.of(RPM_KERNEL)));
     RolloutState s =
-        RolloutState.start(
-            1,
-            policy,
-            WavePlanner.plan(policy, List.of(h), clock.instant()),
-            "alice",
-            clock.instant());
-    s = decide(s, new Observation.PatchSetFrozen(set, ""));
-    s = decide(s, new Observation.HostPrepared(h.name(), e.bootId()));
-    s = decide(s, steps.patch(s, h.name(), set, () -> true));
-    assertThat(s.host(h.name()).phase()).isEqualTo(HostPhase.REBOOTING);
-    assertThat(s.host(h.name()).expectedKernel()).contains(NEW_RPM);
+        patched(
+            h,
+            e,
+            steps,
+            "{when: ifRequired, trial: true, panicTimeout: 10s}",
+            new PatchSet(new java.util.TreeSet<>(Set.of(RPM_KERNEL))),
+            NEW_RPM);
     // kernel-install made the new kernel the default, as on a real host
     assertThat(e.defaultKernel()).isEqualTo(NEW_RPM);
     return s;
